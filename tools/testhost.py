@@ -1,0 +1,575 @@
+#!/usr/bin/env python3
+"""Throwaway Debian test hosts for wsgi.apache, without a container engine.
+
+Each host is a network namespace with a veth into a private bridge, plus new
+mount, PID, UTS, IPC and cgroup namespaces in which systemd runs as PID 1 on
+an overlay of a cached debootstrap image.  Hosts are reachable over SSH from
+this machine.  Nothing is mounted in the machine's own mount namespace, so a
+killed host leaves no mount behind; ``stop`` removes the rest (netns, veth,
+cgroup, state), and ``stop-all`` stops every host of ours.
+
+Commands (run as root)::
+
+    testhost.py image   [--release R]          build or reuse the image, print its path
+    testhost.py start   NAME [--release R]     start a host, print its connection as JSON
+    testhost.py stop    NAME...                stop hosts (idempotent)
+    testhost.py stop-all                       stop every host of ours
+    testhost.py list                           running hosts as JSON
+    testhost.py leftovers                      what of ours exists on the machine, as JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import ipaddress
+import json
+import os
+import pathlib
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+PREFIX = "wsgiah"
+RELEASES = ("bookworm", "bullseye", "trixie")
+DEFAULT_RELEASE = "bookworm"
+# What Ansible, sshd and systemd need on a host; the role installs the rest.
+IMAGE_PACKAGES = (
+    "openssh-server", "python3", "sudo", "iproute2", "ca-certificates", "acl",
+    "systemd", "systemd-sysv", "dbus", "procps", "curl",
+)
+# Units that would only slow boots down or grab the dpkg lock during a test.
+MASKED_UNITS = (
+    "apt-daily.timer", "apt-daily-upgrade.timer", "e2scrub_all.timer", "fstrim.timer",
+    "e2scrub_reap.service", "systemd-hwdb-update.service", "getty@tty1.service",
+    "console-getty.service", "systemd-journald-audit.socket",
+)
+# Capabilities no test host needs and that could harm the machine.
+DROPPED_CAPS = (
+    "sys_module", "sys_time", "sys_rawio", "mac_admin", "mac_override", "syslog",
+    "wake_alarm", "block_suspend", "sys_pacct", "audit_control",
+)
+IMAGE_FORMAT = 3  # bump when the way images are built changes
+
+SUBNET = ipaddress.ip_network(os.environ.get("WSGIAH_SUBNET", "10.213.0.0/24"))
+BRIDGE = f"{PREFIX}br0"
+NFT_TABLE = f"{PREFIX}_nat"
+CACHE = pathlib.Path(os.environ.get("WSGIAH_CACHE", pathlib.Path.home() / ".cache" / "wsgi-apache"))
+STATE = pathlib.Path(os.environ.get("WSGIAH_STATE", "/run/wsgi-apache-testhosts"))
+HOSTS = pathlib.Path(os.environ.get("WSGIAH_HOSTS", "/var/tmp/wsgi-apache-hosts"))
+CGROUP_ROOT = pathlib.Path("/sys/fs/cgroup/unified")
+BOOT_TIMEOUT = 90
+MAX_REBOOTS = 20
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+
+
+class TestHostError(Exception):
+    """A failure a user can act on; printed as one line."""
+
+
+def run(cmd, check=True, quiet=False, **kw):
+    res = subprocess.run(cmd, text=True, capture_output=True, **kw)
+    if check and res.returncode != 0:
+        raise TestHostError(f"{shlex.join(cmd)} failed ({res.returncode}): {res.stderr.strip()[-2000:]}")
+    if not quiet and res.returncode != 0:
+        sys.stderr.write(res.stderr)
+    return res
+
+
+@contextlib.contextmanager
+def locked(name):
+    STATE.mkdir(parents=True, exist_ok=True)
+    with open(STATE / f".{name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def require_root():
+    if os.geteuid() != 0:
+        raise TestHostError("test hosts need root (namespaces, mounts, veth); run as root")
+    if not (CGROUP_ROOT / "cgroup.procs").exists():
+        raise TestHostError(f"no cgroup2 hierarchy at {CGROUP_ROOT}: systemd as PID 1 needs one")
+
+
+# --------------------------------------------------------------------------- mirror
+
+def apt_mirror():
+    """The Debian archive URL this machine's own apt sources use."""
+    uris = []
+    for src in sorted(pathlib.Path("/etc/apt").glob("sources.list.d/*.sources")):
+        for stanza in src.read_text().split("\n\n"):
+            fields = dict(
+                line.split(":", 1) for line in stanza.splitlines()
+                if ":" in line and not line.lstrip().startswith("#")
+            )
+            if "URIs" in fields and "Suites" in fields and "security" not in fields["Suites"]:
+                uris += fields["URIs"].split()
+    lst = pathlib.Path("/etc/apt/sources.list")
+    if lst.exists():
+        for line in lst.read_text().splitlines():
+            parts = line.split()
+            if parts[:1] == ["deb"] and "security" not in line:
+                uris += [p for p in parts[1:] if "://" in p][:1]
+    for uri in uris:
+        if uri.rstrip("/").endswith("/debian"):
+            return uri.rstrip("/")
+    raise TestHostError("no Debian mirror found in /etc/apt/sources.list{,.d}: add one (a 'deb .../debian' line)")
+
+
+def security_mirror(mirror):
+    return mirror[: -len("/debian")] + "/debian-security"
+
+
+def pip_index():
+    """The package index this machine's pip uses, if set to a network one."""
+    res = run([sys.executable, "-m", "pip", "config", "get", "global.index-url"], check=False, quiet=True)
+    url = res.stdout.strip() or os.environ.get("PIP_INDEX_URL", "")
+    return url if url.startswith(("http://", "https://")) else ""
+
+
+# --------------------------------------------------------------------------- image
+
+def image_key(release):
+    text = json.dumps([IMAGE_FORMAT, release, IMAGE_PACKAGES, MASKED_UNITS, apt_mirror(), pip_index()])
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def image_dir(release):
+    return CACHE / "images" / f"{release}-{image_key(release)}"
+
+
+def sources_list(release, mirror):
+    lines = [f"deb {mirror} {release} main", f"deb {mirror} {release}-updates main"]
+    lines.append(f"deb {security_mirror(mirror)} {release}-security main")
+    return "\n".join(lines) + "\n"
+
+
+def build_image(release):
+    if release not in RELEASES:
+        raise TestHostError(f"release {release!r} is not one of {', '.join(RELEASES)}")
+    target = image_dir(release)
+    with locked("image"):
+        if (target / ".complete").exists():
+            return target
+        if shutil.which("debootstrap") is None:
+            raise TestHostError("debootstrap is not installed: apt-get install debootstrap")
+        mirror = apt_mirror()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        work = pathlib.Path(tempfile.mkdtemp(prefix=f".{release}-", dir=target.parent))
+        try:
+            root = work / "root"
+            started = time.monotonic()
+            # All mounts debootstrap and the chroot make live in a private mount
+            # namespace that dies with the command: nothing can be left mounted.
+            script = IMAGE_SCRIPT.format(
+                release=release, root=shlex.quote(str(root)), mirror=shlex.quote(mirror),
+                packages=" ".join(IMAGE_PACKAGES), masked=" ".join(MASKED_UNITS),
+            )
+            sources = sources_list(release, mirror)
+            index = pip_index()
+            res = subprocess.run(
+                ["unshare", "--mount", "--propagation", "private", "--fork", "bash", "-euo", "pipefail", "-c", script],
+                text=True, capture_output=True, env={**os.environ, "SOURCES": sources, "PIP_INDEX": index},
+            )
+            (work / "build.log").write_text(res.stdout + res.stderr)
+            if res.returncode != 0:
+                raise TestHostError(f"image build for {release} failed; last lines:\n{res.stdout[-1500:]}{res.stderr[-1500:]}")
+            (root / ".complete").write_text(f"{time.monotonic() - started:.1f}\n")
+            os.rename(root, target)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        for old in target.parent.glob(f"{release}-*"):
+            if old != target and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+IMAGE_SCRIPT = r"""
+debootstrap --variant=minbase {release} {root} {mirror} >&2
+R={root}
+printf '%s' "$SOURCES" > $R/etc/apt/sources.list
+printf '#!/bin/sh\nexit 101\n' > $R/usr/sbin/policy-rc.d; chmod 755 $R/usr/sbin/policy-rc.d
+cp /etc/resolv.conf $R/etc/resolv.conf
+mount -t proc proc $R/proc
+mount -t sysfs sysfs $R/sys
+mount --rbind /dev $R/dev
+export DEBIAN_FRONTEND=noninteractive LC_ALL=C
+chroot $R apt-get update -q
+chroot $R apt-get install -y -q --no-install-recommends {packages}
+chroot $R apt-get clean
+rm -rf $R/var/lib/apt/lists/*
+for u in {masked}; do ln -sf /dev/null $R/etc/systemd/system/$u; done
+rm -f $R/usr/sbin/policy-rc.d $R/etc/machine-id $R/var/lib/dbus/machine-id
+: > $R/etc/machine-id
+mkdir -p $R/root/.ssh; chmod 700 $R/root/.ssh
+sed -i 's/^#\?UseDNS.*/UseDNS no/' $R/etc/ssh/sshd_config
+echo 'UseDNS no' >> $R/etc/ssh/sshd_config
+if [ -n "$PIP_INDEX" ]; then printf '[global]\nindex-url = %s\n' "$PIP_INDEX" > $R/etc/pip.conf; fi
+"""
+
+
+# --------------------------------------------------------------------------- network
+
+def ensure_network():
+    gateway = next(SUBNET.hosts())
+    with locked("net"):
+        if run(["ip", "link", "show", BRIDGE], check=False, quiet=True).returncode != 0:
+            run(["ip", "link", "add", BRIDGE, "type", "bridge"])
+            run(["ip", "addr", "add", f"{gateway}/{SUBNET.prefixlen}", "dev", BRIDGE])
+            run(["ip", "link", "set", BRIDGE, "up"])
+        pathlib.Path("/proc/sys/net/ipv4/ip_forward").write_text("1\n")
+        if run(["nft", "list", "table", "ip", NFT_TABLE], check=False, quiet=True).returncode != 0:
+            rules = (
+                f"table ip {NFT_TABLE} {{\n"
+                f"  chain postrouting {{ type nat hook postrouting priority srcnat; policy accept;\n"
+                f"    ip saddr {SUBNET} oifname != \"{BRIDGE}\" masquerade\n  }}\n}}\n"
+            )
+            run(["nft", "-f", "-"], input=rules)
+    return gateway
+
+
+def remove_network():
+    run(["nft", "delete", "table", "ip", NFT_TABLE], check=False, quiet=True)
+    run(["ip", "link", "del", BRIDGE], check=False, quiet=True)
+
+
+# --------------------------------------------------------------------------- hosts
+
+def ssh_key():
+    key = CACHE / "ssh" / "id_ed25519"
+    with locked("key"):
+        if not key.exists():
+            key.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "wsgi-apache-testhosts", "-f", str(key)])
+    return key
+
+
+def state_of(name):
+    path = STATE / name / "state.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def running_names():
+    return sorted(p.parent.name for p in STATE.glob("*/state.json")) if STATE.exists() else []
+
+
+def allocate_address(name):
+    used = {s["address"] for n in running_names() if n != name and (s := state_of(n))}
+    for addr in list(SUBNET.hosts())[1:]:
+        if str(addr) not in used:
+            return str(addr)
+    raise TestHostError(f"no free address left in {SUBNET}")
+
+
+def check_name(name):
+    if not NAME_RE.match(name):
+        raise TestHostError(f"host name {name!r} must match {NAME_RE.pattern}")
+
+
+def netns(name):
+    return f"{PREFIX}-{name}"
+
+
+def cgroup(name):
+    return CGROUP_ROOT / netns(name)
+
+
+def inner_script(name, image, hostdir, pubkey):
+    """The script that runs as PID 1 of the new namespaces and becomes systemd."""
+    root = hostdir / "root"
+    caps = ",".join(f"-{c}" for c in DROPPED_CAPS)
+    devs = " ".join(("null", "zero", "full", "random", "urandom", "tty"))
+    return f"""
+set -eu
+R={shlex.quote(str(root))}
+mount --make-rprivate /
+mount -t overlay overlay -o lowerdir={shlex.quote(str(image))},upperdir={hostdir}/upper,workdir={hostdir}/work "$R"
+mount -t proc proc "$R/proc"
+mount --bind "$R/proc/sys" "$R/proc/sys"
+mount --bind "$R/proc/sys/net" "$R/proc/sys/net"
+mount -o remount,bind,ro "$R/proc/sys"
+mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$R/sys"
+mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 "$R/sys/fs/cgroup"
+mount -t tmpfs -o mode=755,nosuid,size=65536k tmpfs "$R/dev"
+for d in {devs}; do touch "$R/dev/$d"; mount --bind "/dev/$d" "$R/dev/$d"; done
+mkdir -p "$R/dev/pts" "$R/dev/shm"
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$R/dev/pts"
+ln -s pts/ptmx "$R/dev/ptmx"
+mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/dev/shm"
+ln -s /proc/self/fd "$R/dev/fd"; ln -s /proc/self/fd/0 "$R/dev/stdin"
+ln -s /proc/self/fd/1 "$R/dev/stdout"; ln -s /proc/self/fd/2 "$R/dev/stderr"
+mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
+mkdir -p "$R/run/sshd" "$R/root/.ssh"
+printf '%s\\n' {shlex.quote(pubkey)} > "$R/root/.ssh/authorized_keys"
+chmod 600 "$R/root/.ssh/authorized_keys"
+echo {name} > "$R/etc/hostname"
+printf '127.0.0.1 localhost\\n127.0.1.1 {name}\\n::1 localhost ip6-localhost ip6-loopback\\n' > "$R/etc/hosts"
+hostname {name}
+cp /etc/resolv.conf "$R/etc/resolv.conf"
+cd "$R"; mkdir -p .oldroot; pivot_root . .oldroot; cd /
+umount -l /.oldroot; rmdir /.oldroot
+exec setpriv --bounding-set={caps} /usr/bin/env -i container=other /sbin/init
+"""
+
+
+def supervise(name):
+    """Run the host's PID 1; start it again when it exits for a reboot (SIGHUP, 129)."""
+    st = state_of(name)
+    hostdir = pathlib.Path(st["hostdir"])
+    cg = cgroup(name)
+    cg.mkdir(exist_ok=True)
+    (cg / "cgroup.procs").write_text(f"{os.getpid()}\n")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    for _ in range(MAX_REBOOTS + 1):
+        script = inner_script(name, st["image"], hostdir, st["pubkey"])
+        with open(hostdir / "console.log", "a") as log:
+            proc = subprocess.Popen(
+                ["ip", "netns", "exec", netns(name), "unshare", "--mount", "--pid", "--uts", "--ipc", "--cgroup",
+                 "--fork", "--kill-child", "bash", "-c", script],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            )
+            rc = proc.wait()
+        with open(hostdir / "exits", "a") as fh:
+            fh.write(f"{rc}\n")
+        if rc not in (128 + signal.SIGHUP, -signal.SIGHUP):  # unshare re-raises PID 1's signal
+            return rc
+    return 1
+
+
+def pid1(name):
+    """The host's PID 1 as this machine sees it, or None."""
+    cg = cgroup(name)
+    if not cg.exists():
+        return None
+    for path in [cg / "init.scope" / "cgroup.procs", *cg.rglob("init.scope/cgroup.procs")]:
+        if path.exists():
+            pids = path.read_text().split()
+            if pids:
+                return int(pids[0])
+    return None
+
+
+def in_host(name, *cmd, check=True, timeout=None):
+    pid = pid1(name)
+    if pid is None:
+        raise TestHostError(f"host {name} has no running systemd")
+    return run(["nsenter", "-t", str(pid), "-a", *cmd], check=check, quiet=True, timeout=timeout)
+
+
+def wait_ready(name, st, deadline):
+    hostdir = pathlib.Path(st["hostdir"])
+    while pid1(name) is None:
+        if time.monotonic() > deadline or not _alive(st["supervisor"]):
+            logs = "".join(f.read_text()[-1500:] for f in hostdir.glob("*.log"))
+            raise TestHostError(f"host {name}: systemd did not start:\n{logs}")
+        time.sleep(0.05)
+    status = ""
+    while not status and time.monotonic() < deadline:  # empty until systemd's bus is up
+        remaining = str(max(1, int(deadline - time.monotonic())))
+        status = in_host(name, "timeout", remaining, "systemctl", "is-system-running", "--wait", check=False).stdout.strip()
+        time.sleep(0 if status else 0.1)
+    if status not in ("running", "degraded"):
+        raise TestHostError(f"host {name}: systemd is {status or 'unreachable'} after boot")
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((st["address"], 22), timeout=1):
+            return status
+        time.sleep(0.1)
+    raise TestHostError(f"host {name}: sshd does not answer on {st['address']}:22")
+
+
+def start(name, release=DEFAULT_RELEASE):
+    check_name(name)
+    require_root()
+    if state_of(name):
+        stop(name)
+    image = build_image(release)
+    key = ssh_key()
+    gateway = ensure_network()
+    with locked("alloc"):
+        address = allocate_address(name)
+        hostdir = HOSTS / name
+        shutil.rmtree(hostdir, ignore_errors=True)
+        for sub in ("upper", "work", "root"):
+            (hostdir / sub).mkdir(parents=True)
+        st = {
+            "name": name, "release": release, "address": address, "image": str(image),
+            "hostdir": str(hostdir), "pubkey": key.with_suffix(".pub").read_text().strip(),
+            "identity_file": str(key), "started": time.time(),
+        }
+        (STATE / name).mkdir(parents=True, exist_ok=True)
+        (STATE / name / "state.json").write_text(json.dumps(st))
+    ns = netns(name)
+    try:
+        run(["ip", "netns", "add", ns])
+        veth = f"{PREFIX}{address.rsplit('.', 1)[1]}"
+        run(["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns])
+        run(["ip", "link", "set", veth, "master", BRIDGE, "up"])
+        run(["ip", "-n", ns, "addr", "add", f"{address}/{SUBNET.prefixlen}", "dev", "eth0"])
+        run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+        run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        run(["ip", "-n", ns, "route", "add", "default", "via", str(gateway)])
+        sup = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "_supervise", name],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(hostdir / "supervisor.log", "w"),
+            start_new_session=True,
+        )
+        st["supervisor"] = sup.pid
+        (STATE / name / "state.json").write_text(json.dumps(st))
+        st["systemd"] = wait_ready(name, st, time.monotonic() + BOOT_TIMEOUT)
+    except BaseException:
+        stop(name)
+        raise
+    return connection(st)
+
+
+def connection(st):
+    return {
+        "instance": st["name"], "address": st["address"], "user": "root", "port": 22,
+        "identity_file": st["identity_file"], "release": st["release"],
+    }
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _cgroup_dirs(cg):
+    """The host's cgroup and all below it, deepest first."""
+    return sorted((p for p in cg.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)) + [cg]
+
+
+def kill_cgroup(cg, deadline):
+    if not cg.exists():
+        return
+    with contextlib.suppress(OSError):
+        (cg / "cgroup.kill").write_text("1\n")
+    while time.monotonic() < deadline:
+        pids = [pid for d in _cgroup_dirs(cg) if d.exists() for pid in (d / "cgroup.procs").read_text().split()]
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid), signal.SIGKILL)
+        time.sleep(0.05)
+    for d in _cgroup_dirs(cg):
+        with contextlib.suppress(FileNotFoundError):
+            d.rmdir()
+
+
+def stop(name):
+    """Stop a host and remove everything it had; safe to call twice."""
+    st = state_of(name) or {}
+    deadline = time.monotonic() + 30
+    sup = st.get("supervisor")
+    if sup and _alive(sup):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(sup, signal.SIGTERM)
+    kill_cgroup(cgroup(name), deadline)
+    while sup and _alive(sup) and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(sup, os.WNOHANG)
+        time.sleep(0.05)
+    if st.get("address"):
+        run(["ss", "-K", "dst", st["address"]], check=False, quiet=True)
+    ns = netns(name)
+    if st.get("address"):
+        run(["ip", "link", "del", f"{PREFIX}{st['address'].rsplit('.', 1)[1]}"], check=False, quiet=True)
+    run(["ip", "netns", "del", ns], check=False, quiet=True)
+    shutil.rmtree(HOSTS / name, ignore_errors=True)
+    shutil.rmtree(STATE / name, ignore_errors=True)
+
+
+def our_netns():
+    res = run(["ip", "-j", "netns", "list"], check=False, quiet=True)
+    names = [n["name"] for n in json.loads(res.stdout or "[]")]
+    return sorted(n[len(PREFIX) + 1:] for n in names if n.startswith(f"{PREFIX}-"))
+
+
+def stop_all():
+    names = set(running_names()) | set(our_netns())
+    if CGROUP_ROOT.exists():
+        names |= {p.name[len(PREFIX) + 1:] for p in CGROUP_ROOT.glob(f"{PREFIX}-*")}
+    if HOSTS.exists():
+        names |= {p.name for p in HOSTS.iterdir()}
+    for name in sorted(names):
+        stop(name)
+    remove_network()
+    return sorted(names)
+
+
+def leftovers():
+    """Everything of ours that exists on the machine: empty when all is clean."""
+    links = json.loads(run(["ip", "-j", "link", "show"], quiet=True).stdout or "[]")
+    procs = []
+    for proc in pathlib.Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if "_supervise" in cmd and "testhost" in cmd:
+                procs.append(f"{proc.name}: {cmd.strip()}")
+    mounts = [line for line in pathlib.Path("/proc/self/mounts").read_text().splitlines()
+              if str(HOSTS) in line or str(CACHE) in line]
+    return {
+        "netns": our_netns(),
+        "links": sorted(link["ifname"] for link in links if link["ifname"].startswith(PREFIX) and link["ifname"] != BRIDGE),
+        "cgroups": sorted(p.name for p in CGROUP_ROOT.glob(f"{PREFIX}-*")) if CGROUP_ROOT.exists() else [],
+        "processes": procs,
+        "mounts": mounts,
+        "hostdirs": sorted(p.name for p in HOSTS.iterdir()) if HOSTS.exists() else [],
+        "state": running_names(),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="testhost", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("image")
+    p.add_argument("--release", default=DEFAULT_RELEASE, choices=RELEASES)
+    p = sub.add_parser("start")
+    p.add_argument("names", nargs="+")
+    p.add_argument("--release", default=DEFAULT_RELEASE, choices=RELEASES)
+    p = sub.add_parser("stop")
+    p.add_argument("names", nargs="+")
+    sub.add_parser("stop-all")
+    sub.add_parser("list")
+    sub.add_parser("leftovers")
+    p = sub.add_parser("_supervise")
+    p.add_argument("name")
+    args = parser.parse_args(argv)
+    try:
+        if args.cmd == "image":
+            require_root()
+            print(build_image(args.release))
+        elif args.cmd == "start":
+            hosts = [start(n, args.release) for n in args.names]
+            print(json.dumps(hosts, indent=2))
+        elif args.cmd == "stop":
+            for n in args.names:
+                stop(n)
+        elif args.cmd == "stop-all":
+            print(json.dumps(stop_all()))
+        elif args.cmd == "list":
+            print(json.dumps([connection(s) for n in running_names() if (s := state_of(n))], indent=2))
+        elif args.cmd == "leftovers":
+            print(json.dumps(leftovers(), indent=2))
+        elif args.cmd == "_supervise":
+            return supervise(args.name)
+    except TestHostError as exc:
+        print(f"testhost: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
