@@ -138,7 +138,9 @@ def pip_index():
 # --------------------------------------------------------------------------- image
 
 def image_key(release):
-    text = json.dumps([IMAGE_FORMAT, release, IMAGE_PACKAGES, MASKED_UNITS, apt_mirror(), pip_index()])
+    bundle = pathlib.Path("/etc/ssl/certs/ca-certificates.crt")
+    cas = hashlib.sha256(bundle.read_bytes()).hexdigest() if bundle.exists() else ""
+    text = json.dumps([IMAGE_FORMAT, release, IMAGE_PACKAGES, MASKED_UNITS, apt_mirror(), pip_index(), cas])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -205,6 +207,18 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 chroot $R apt-get update -q
 chroot $R apt-get install -y -q --no-install-recommends {packages}
 chroot $R apt-get clean
+# Trust what this machine trusts (a proxy's CA, say): the certificates in its bundle that the
+# image's bundle lacks become local CAs of the image.
+python3 - "$R" <<'PY'
+import pathlib, re, sys
+pem = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
+ours = set(pem.findall(pathlib.Path("/etc/ssl/certs/ca-certificates.crt").read_text()))
+image = pathlib.Path(sys.argv[1])
+theirs = set(pem.findall((image / "etc/ssl/certs/ca-certificates.crt").read_text()))
+for n, cert in enumerate(sorted(ours - theirs)):
+    (image / f"usr/local/share/ca-certificates/machine-{{n}}.crt").write_text(cert + "\n")
+PY
+chroot $R update-ca-certificates >&2
 rm -rf $R/var/lib/apt/lists/*
 for u in {masked}; do ln -sf /dev/null $R/etc/systemd/system/$u; done
 rm -f $R/usr/sbin/policy-rc.d $R/etc/machine-id $R/var/lib/dbus/machine-id

@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) wsgi.apache contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Where the role puts the mod_wsgi it builds, and how the build is fingerprinted.
+
+The module file has its own name so that a distribution's packaged mod_wsgi.so
+(disabled by the role) can never overwrite it, nor it the packaged one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+MODULE_FILENAME = "mod_wsgi_src.so"
+FINGERPRINT_PATH = "/var/lib/wsgi-apache/mod_wsgi.json"
+# MOD_WSGI_VERSION_STRING is a NUL-terminated "X.Y.Z" in the module's data; so is
+# Python's PY_VERSION, but mod_wsgi releases this role builds have major >= 4.
+VERSION_RE = re.compile(rb"\x00([4-9]|[1-9][0-9]+)\.(\d+)\.(\d+)\x00")
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def module_version(path):
+    """The mod_wsgi release compiled into a module file, or None."""
+    with open(path, "rb") as fh:
+        found = {b".".join(m).decode() for m in VERSION_RE.findall(fh.read())}
+    return found.pop() if len(found) == 1 else None
+
+
+def read_fingerprint(path=FINGERPRINT_PATH):
+    try:
+        with open(path) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,170 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) wsgi.apache contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mod_wsgi_info
+short_description: Report the mod_wsgi module built by wsgi.apache.mod_wsgi, and its Apache
+version_added: 0.1.0
+description:
+  - Reports the path of the installed mod_wsgi module, the release compiled into it (read from
+    the module file itself), the libpython it links and whether the dynamic loader finds it,
+    the version and MPM of Apache httpd, and the build fingerprint the role stored.
+  - Only reads; changes nothing.
+author: wsgi.apache contributors
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+options:
+  path:
+    description:
+      - The module file. By default C(mod_wsgi_src.so) in the LIBEXECDIR that O(apxs) reports.
+    type: path
+  apxs:
+    description: The apxs program of the Apache to inspect.
+    type: path
+    default: /usr/bin/apxs
+  apachectl:
+    description:
+      - The Apache control program. By default the first of C(apache2ctl) and C(apachectl) found.
+    type: path
+  fingerprint_path:
+    description: Where the role stores the build fingerprint.
+    type: path
+    default: /var/lib/wsgi-apache/mod_wsgi.json
+"""
+
+EXAMPLES = r"""
+- name: Read what is installed
+  wsgi.apache.mod_wsgi_info:
+  register: info
+
+- name: Show the release
+  ansible.builtin.debug:
+    msg: "mod_wsgi {{ info.version }} for Python {{ info.fingerprint.python_version }}"
+"""
+
+RETURN = r"""
+installed:
+  description: Whether the module file exists.
+  returned: always
+  type: bool
+module_path:
+  description: The module file (where it is, or where the role installs it).
+  returned: always
+  type: str
+  sample: /usr/lib/apache2/modules/mod_wsgi_src.so
+libexecdir:
+  description: Apache's module directory as apxs reports it, or null without apxs.
+  returned: always
+  type: str
+version:
+  description: The mod_wsgi release compiled into the module file, or null.
+  returned: always
+  type: str
+  sample: 6.1.1
+sha256:
+  description: SHA-256 of the module file, or null.
+  returned: always
+  type: str
+libpython:
+  description: The libpython the module links (C(needed)) and where the loader finds it (C(path), null if not found).
+  returned: always
+  type: dict
+  sample: {needed: libpython3.11.so.1.0, path: /lib/x86_64-linux-gnu/libpython3.11.so.1.0}
+apache:
+  description: Apache httpd's C(version) and C(mpm) (both null when Apache is not installed) and C(apachectl).
+  returned: always
+  type: dict
+  sample: {version: 2.4.62, mpm: event, apachectl: /usr/sbin/apache2ctl}
+fingerprint:
+  description: The build fingerprint stored by the role, or null.
+  returned: always
+  type: dict
+fingerprint_path:
+  description: Where the fingerprint is stored.
+  returned: always
+  type: str
+"""
+
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.wsgi.apache.plugins.module_utils.layout import (
+    FINGERPRINT_PATH,
+    MODULE_FILENAME,
+    file_sha256,
+    module_version,
+    read_fingerprint,
+)
+
+
+def apxs_query(module, apxs, name):
+    if not os.access(apxs, os.X_OK):
+        return None
+    rc, out, dummy = module.run_command([apxs, "-q", name])
+    return out.strip() or None if rc == 0 else None
+
+
+def linked_libpython(module, path):
+    ldd = module.get_bin_path("ldd")
+    if not ldd:
+        return {"needed": None, "path": None}
+    dummy, out, dummy = module.run_command([ldd, path])
+    for line in out.splitlines():
+        match = re.match(r"\s*(libpython\S+)\s+=>\s+(\S+)", line)
+        if match:
+            found = match.group(2)
+            return {"needed": match.group(1), "path": None if found == "not" else found}
+    return {"needed": None, "path": None}
+
+
+def apache_info(module, apachectl):
+    ctl = apachectl or module.get_bin_path("apache2ctl") or module.get_bin_path("apachectl")
+    info = {"version": None, "mpm": None, "apachectl": ctl}
+    if not ctl or not os.access(ctl, os.X_OK):
+        return info
+    dummy, out, dummy = module.run_command([ctl, "-V"])
+    version = re.search(r"Server version:\s*Apache/(\d+\.\d+\.\d+)", out)
+    mpm = re.search(r"Server MPM:\s*(\S+)", out)
+    info["version"] = version.group(1) if version else None
+    info["mpm"] = mpm.group(1).lower() if mpm else None
+    return info
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path"),
+            apxs=dict(type="path", default="/usr/bin/apxs"),
+            apachectl=dict(type="path"),
+            fingerprint_path=dict(type="path", default=FINGERPRINT_PATH),
+        ),
+        supports_check_mode=True,
+    )
+    libexecdir = apxs_query(module, module.params["apxs"], "LIBEXECDIR")
+    path = module.params["path"] or (os.path.join(libexecdir, MODULE_FILENAME) if libexecdir else None)
+    installed = bool(path) and os.path.isfile(path)
+    module.exit_json(
+        changed=False,
+        installed=installed,
+        module_path=path,
+        libexecdir=libexecdir,
+        version=module_version(path) if installed else None,
+        sha256=file_sha256(path) if installed else None,
+        libpython=linked_libpython(module, path) if installed else {"needed": None, "path": None},
+        apache=apache_info(module, module.params["apachectl"]),
+        fingerprint=read_fingerprint(module.params["fingerprint_path"]),
+        fingerprint_path=module.params["fingerprint_path"],
+    )
+
+
+if __name__ == "__main__":
+    main()
