@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Throwaway Debian test hosts for wsgi.apache, without a container engine.
 
 Each host is a network namespace with a veth into a private bridge, plus new
@@ -8,14 +7,14 @@ this machine.  Nothing is mounted in the machine's own mount namespace, so a
 killed host leaves no mount behind; ``stop`` removes the rest (netns, veth,
 cgroup, state), and ``stop-all`` stops every host of ours.
 
-Commands (run as root)::
+Commands (run as root: python3 tools/testhost.py COMMAND)::
 
-    testhost.py image   [--release R]          build or reuse the image, print its path
-    testhost.py start   NAME [--release R]     start a host, print its connection as JSON
-    testhost.py stop    NAME...                stop hosts (idempotent)
-    testhost.py stop-all                       stop every host of ours
-    testhost.py list                           running hosts as JSON
-    testhost.py leftovers                      what of ours exists on the machine, as JSON
+    image     [--release R]          build or reuse the image, print its path
+    start     NAME... [--release R]  start hosts, print their connections as JSON
+    stop      NAME...                stop hosts (idempotent)
+    stop-all                         stop every host of ours
+    list                             running hosts as JSON
+    leftovers                        what of ours exists on the machine, as JSON
 """
 
 from __future__ import annotations
@@ -76,7 +75,7 @@ class TestHostError(Exception):
 
 
 def run(cmd, check=True, quiet=False, **kw):
-    res = subprocess.run(cmd, text=True, capture_output=True, **kw)
+    res = subprocess.run(cmd, text=True, capture_output=True, check=False, **kw)
     if check and res.returncode != 0:
         raise TestHostError(f"{shlex.join(cmd)} failed ({res.returncode}): {res.stderr.strip()[-2000:]}")
     if not quiet and res.returncode != 0:
@@ -179,7 +178,7 @@ def build_image(release):
             index = pip_index()
             res = subprocess.run(
                 ["unshare", "--mount", "--propagation", "private", "--fork", "bash", "-euo", "pipefail", "-c", script],
-                text=True, capture_output=True, env={**os.environ, "SOURCES": sources, "PIP_INDEX": index},
+                text=True, capture_output=True, check=False, env={**os.environ, "SOURCES": sources, "PIP_INDEX": index},
             )
             (work / "build.log").write_text(res.stdout + res.stderr)
             if res.returncode != 0:
@@ -342,7 +341,7 @@ def supervise(name):
     cg.mkdir(exist_ok=True)
     (cg / "cgroup.procs").write_text(f"{os.getpid()}\n")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    for _ in range(MAX_REBOOTS + 1):
+    for dummy in range(MAX_REBOOTS + 1):
         script = inner_script(name, st["image"], hostdir, st["pubkey"])
         with open(hostdir / "console.log", "a") as log:
             proc = subprocess.Popen(
@@ -546,7 +545,7 @@ def leftovers():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="testhost", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="testhost", description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("image")
     p.add_argument("--release", default=DEFAULT_RELEASE, choices=RELEASES)

@@ -74,14 +74,14 @@ def incompatibility(release, python, apache=None):
     first, python_min, apache_min = line
     if tuple(python[:2]) < python_min:
         return "mod_wsgi %s.x needs Python >= %s, and this Python is %s" % (
-            first.split(".")[0], _fmt(python_min), _fmt(python[:3]))
+            first.split(".", maxsplit=1)[0], _fmt(python_min), _fmt(python[:3]))
     needed = minimum_for_python(python)
     if release < parse_version(needed):
         return "mod_wsgi %s does not build against Python %s: the oldest release that does is %s" % (
             _fmt(release), _fmt(python[:2]), needed)
     if apache is not None and tuple(apache[:2]) < apache_min:
         return "mod_wsgi %s.x needs Apache >= %s, and this Apache is %s" % (
-            first.split(".")[0], _fmt(apache_min), _fmt(apache[:3]))
+            first.split(".", maxsplit=1)[0], _fmt(apache_min), _fmt(apache[:3]))
     return ""
 
 

@@ -14,11 +14,13 @@ description:
     the module file itself), the libpython it links and whether the dynamic loader finds it,
     the version and MPM of Apache httpd, and the build fingerprint the role stored.
   - Only reads; changes nothing.
-author: wsgi.apache contributors
+author: wsgi.apache contributors (@wsgi-apache)
 attributes:
   check_mode:
+    description: Reads only, so runs unchanged in check mode.
     support: full
   diff_mode:
+    description: Changes nothing, so has no diff.
     support: none
 options:
   path:

@@ -1,0 +1,74 @@
+# The two commands of README.md:
+#   make deploy   deploy the sample onto INVENTORY, or onto a local throwaway test host
+#   make test     everything CI runs: set-up, lint, unit, sanity, Molecule, integration
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+VENV := $(CURDIR)/.venv
+SANITY_VENV := $(CURDIR)/.venv-sanity
+PYTHON ?= python3
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzip
+SANITY_ROOT := $(or $(TMPDIR),/tmp)/wsgi-apache-sanity/ansible_collections/wsgi/apache
+SCENARIOS := mod_wsgi mod_wsgi_releases
+
+.PHONY: test setup deploy lint unit sanity molecule integration stop-hosts clean
+
+test: setup lint unit sanity molecule integration
+	@echo "make test: all stages passed"
+
+setup: $(VENV)/.installed .collections/ansible_collections/wsgi/apache
+	@[ "$$(id -u)" = 0 ] || { echo "make test needs root (namespaces, mounts, veth for the test hosts)"; exit 1; }
+	@missing=""; for p in $(HOST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -q >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; fi
+
+$(VENV)/.installed: requirements/test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements/test.txt
+	touch $@
+
+.collections/ansible_collections/wsgi/apache:
+	mkdir -p $(@D)
+	ln -sfn ../../.. $@
+
+deploy: setup
+	$(VENV)/bin/python tools/deploy.py $(if $(INVENTORY),--inventory $(INVENTORY))
+
+lint: setup
+	yamllint -s .
+	ansible-lint
+
+unit: setup
+	pytest -q tests/unit
+
+# ansible-test wants the collection under ansible_collections/NS/NAME: sanity runs on a copy of
+# the files git knows.
+# Its --venv mode downloads a pip bootstrap script from outside the package registries, so it
+# runs --local in a venv of its own, where --requirements installs its pinned test tools.
+sanity: setup $(SANITY_VENV)/.installed
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
+	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ $(SANITY_ROOT)/
+	cd $(SANITY_ROOT) && PATH=$(SANITY_VENV)/bin:$$PATH ansible-test sanity --local --requirements --python 3.11 --color no
+
+$(SANITY_VENV)/.installed: requirements/test.txt tools/ansible_test_get_pip.py
+	$(PYTHON) -m venv $(SANITY_VENV)
+	$(SANITY_VENV)/bin/pip install -q $$(grep '^ansible-core==' requirements/test.txt)
+	pip_version=$$(grep -oP "pip='\K[0-9.]+" $(SANITY_VENV)/lib/python*/site-packages/ansible_test/_internal/python_requirements.py); \
+	mkdir -p $(HOME)/.ansible/test/cache; \
+	cp tools/ansible_test_get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${pip_version//./_}.py
+	touch $@
+
+molecule: setup
+	for s in $(SCENARIOS); do molecule test -s $$s; done
+
+integration: setup
+	pytest -q -x tests/integration
+
+stop-hosts:
+	$(PYTHON) tools/testhost.py stop-all
+
+clean: stop-hosts
+	rm -rf build .collections $(VENV) $(SANITY_VENV)

@@ -1,0 +1,105 @@
+"""Fixtures for tests against real throwaway Debian hosts (tools/testhost.py).
+
+These tests need root, namespaces and the network mirror: without them they fail, loudly.
+"""
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+import testhost
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TESTHOST = [sys.executable, str(ROOT / "tools" / "testhost.py")]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_root():
+    if os.geteuid() != 0:
+        pytest.fail("integration tests start test hosts and need root; run them as root (make test)")
+
+
+class Host:
+    def __init__(self, conn):
+        self.name = conn["instance"]
+        self.address = conn["address"]
+        self.identity = conn["identity_file"]
+        self.conn = conn
+
+    def ssh(self, command, check=True, timeout=300):
+        res = subprocess.run(
+            ["ssh", "-i", self.identity, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+             "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", f"root@{self.address}", command],
+            text=True, capture_output=True, timeout=timeout, check=False,
+        )
+        if check and res.returncode != 0:
+            raise AssertionError(f"ssh {self.name} {command!r} failed ({res.returncode}): {res.stderr}{res.stdout}")
+        return res
+
+    def inventory(self, directory):
+        path = pathlib.Path(directory) / f"{self.name}.ini"
+        path.write_text(
+            f"{self.name} ansible_host={self.address} ansible_user=root "
+            f"ansible_ssh_private_key_file={self.identity}\n"
+        )
+        return path
+
+
+@pytest.fixture(scope="session")
+def start_host():
+    """Start hosts on demand; every host started is stopped at the end, pass or fail."""
+    started = []
+
+    def start(name, release="bookworm"):
+        res = subprocess.run([*TESTHOST, "start", "--release", release, name], text=True, capture_output=True, check=False)
+        if res.returncode != 0:
+            pytest.fail(f"could not start test host {name}: {res.stderr}")
+        started.append(name)
+        return Host(json.loads(res.stdout)[0])
+
+    yield start
+    if started:
+        subprocess.run([*TESTHOST, "stop", *started], check=False)
+
+
+class PlayResult:
+    def __init__(self, proc):
+        self.rc = proc.returncode
+        self.output = proc.stdout + proc.stderr
+        recap = re.search(r"changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", self.output)
+        self.changed = int(recap.group(1)) if recap else None
+        self.failed = int(recap.group(3)) if recap else None
+
+    def __repr__(self):
+        return f"rc={self.rc} changed={self.changed}\n{self.output[-4000:]}"
+
+
+def run_play(playbook, inventory, extra_vars=None, env=None, ansible_playbook="ansible-playbook", cwd=ROOT):
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(extra_vars or {}, fh)
+    try:
+        proc = subprocess.run(
+            [ansible_playbook, "-i", str(inventory), str(playbook), "-e", f"@{fh.name}"],
+            text=True, capture_output=True, cwd=cwd, env={**os.environ, "ANSIBLE_NOCOLOR": "1", **(env or {})},
+            timeout=1200, check=False,
+        )
+    finally:
+        os.unlink(fh.name)
+    return PlayResult(proc)
+
+
+def leftovers(*names):
+    """What remains on the machine of the named hosts (their veths are named by address)."""
+    found = {}
+    for kind, items in testhost.leftovers().items():
+        mine = [i for i in items if any(n in i for n in names) or (kind == "links" and i.startswith(testhost.PREFIX))]
+        if kind == "processes":
+            mine = [i for i in items if any(i.rstrip().endswith(f"_supervise {n}") for n in names)]
+        if mine:
+            found[kind] = mine
+    return found

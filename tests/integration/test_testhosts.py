@@ -1,0 +1,80 @@
+"""The test-host tool: hosts are real (systemd, sshd, own namespaces) and leave nothing behind."""
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import testhost
+from conftest import ROOT, TESTHOST, leftovers
+
+CHILD = f"""
+import sys, time
+sys.path.insert(0, {str(ROOT / 'tools')!r})
+import testhost
+try:
+    testhost.start("leak-a")
+    testhost.start("leak-b")
+    print("ready", flush=True)
+    time.sleep(120)
+finally:
+    testhost.stop("leak-a"); testhost.stop("leak-b")
+"""
+
+
+def no_leftovers(*names):
+    """Nothing of these hosts remains; veths (named by address) count only if no host runs."""
+    found = leftovers(*names)
+    if testhost.running_names():
+        found.pop("links", None)
+    return found == {}
+
+
+def wait_ready(proc):
+    line = proc.stdout.readline()
+    assert line.strip() == "ready", f"child did not start its hosts: {line!r} {proc.stderr.read()}"
+
+
+def test_hosts_are_isolated_systemd_machines(start_host):
+    host = start_host("th-one")
+    assert host.ssh("ps -p 1 -o comm=").stdout.strip() == "systemd"
+    assert host.ssh("hostname").stdout.strip() == "th-one"
+    assert host.ssh("systemctl is-system-running").stdout.strip() in ("running", "degraded")
+    # its own network namespace: only lo and eth0, with the address we were given
+    assert host.ssh("ls /sys/class/net").stdout.split() == ["eth0", "lo"]
+    assert f"{host.address}/" in host.ssh("ip -br addr show eth0").stdout
+    # its own mount namespace: none of the machine's mounts is visible
+    targets = host.ssh("findmnt -n -l -o TARGET").stdout.split()
+    assert "/work" not in targets and "/" in targets
+
+
+def test_stop_removes_everything():
+    subprocess.run([*TESTHOST, "start", "th-two", "th-three"], check=True, capture_output=True)
+    assert set(leftovers("th-two", "th-three")) >= {"netns", "cgroups", "processes", "hostdirs", "state"}
+    subprocess.run([*TESTHOST, "stop", "th-two", "th-three"], check=True)
+    subprocess.run([*TESTHOST, "stop", "th-two"], check=True)  # idempotent
+    assert no_leftovers("th-two", "th-three")
+
+
+def test_interrupted_test_cleans_up():
+    proc = subprocess.Popen([sys.executable, "-c", CHILD], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_ready(proc)
+        assert set(leftovers("leak-a", "leak-b")["netns"]) >= {"leak-a", "leak-b"}
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    assert no_leftovers("leak-a", "leak-b")
+
+
+def test_stop_all_recovers_after_a_killed_runner():
+    proc = subprocess.Popen([sys.executable, "-c", CHILD], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_ready(proc)
+    proc.kill()  # SIGKILL: no finaliser runs
+    proc.wait(timeout=30)
+    time.sleep(0.5)
+    assert set(leftovers("leak-a", "leak-b")["netns"]) >= {"leak-a", "leak-b"}
+    stopped = json.loads(subprocess.run([*TESTHOST, "stop-all"], check=True, capture_output=True, text=True).stdout)
+    assert {"leak-a", "leak-b"} <= set(stopped)
+    assert no_leftovers("leak-a", "leak-b")
