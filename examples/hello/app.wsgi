@@ -1,4 +1,4 @@
-"""A minimal WSGI app that reports where it runs, for verify steps."""
+"""The sample WSGI app: it reports where it runs (process group, mod_wsgi release, Python)."""
 import json
 import os
 import sys
