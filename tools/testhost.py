@@ -56,7 +56,7 @@ DROPPED_CAPS = (
     "sys_module", "sys_time", "sys_rawio", "mac_admin", "mac_override", "syslog",
     "wake_alarm", "block_suspend", "sys_pacct", "audit_control",
 )
-IMAGE_FORMAT = 3  # bump when the way images are built changes
+IMAGE_FORMAT = 4  # bump when the way images are built changes
 
 SUBNET = ipaddress.ip_network(os.environ.get("WSGIAH_SUBNET", "10.213.0.0/24"))
 BRIDGE = f"{PREFIX}br0"
@@ -147,9 +147,15 @@ def image_dir(release):
     return CACHE / "images" / f"{release}-{image_key(release)}"
 
 
+# bullseye's LTS has ended and the mirror this machine reaches lists bullseye-security packages
+# whose files it no longer serves (404 for apache2-dev 2.4.67-1~deb11u3): leave that suite out.
+NO_SECURITY_SUITE = ("bullseye",)
+
+
 def sources_list(release, mirror):
     lines = [f"deb {mirror} {release} main", f"deb {mirror} {release}-updates main"]
-    lines.append(f"deb {security_mirror(mirror)} {release}-security main")
+    if release not in NO_SECURITY_SUITE:
+        lines.append(f"deb {security_mirror(mirror)} {release}-security main")
     return "\n".join(lines) + "\n"
 
 
@@ -197,6 +203,7 @@ IMAGE_SCRIPT = r"""
 debootstrap --variant=minbase {release} {root} {mirror} >&2
 R={root}
 printf '%s' "$SOURCES" > $R/etc/apt/sources.list
+echo 'Acquire::Retries "5";' > $R/etc/apt/apt.conf.d/80retries
 printf '#!/bin/sh\nexit 101\n' > $R/usr/sbin/policy-rc.d; chmod 755 $R/usr/sbin/policy-rc.d
 cp /etc/resolv.conf $R/etc/resolv.conf
 mount -t proc proc $R/proc

@@ -79,12 +79,13 @@ class PlayResult:
         return f"rc={self.rc} changed={self.changed}\n{self.output[-4000:]}"
 
 
-def run_play(playbook, inventory, extra_vars=None, env=None, ansible_playbook="ansible-playbook", cwd=ROOT):
+def run_play(playbook, inventory, extra_vars=None, env=None, ansible_playbook="ansible-playbook", cwd=ROOT,
+             check=False):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(extra_vars or {}, fh)
     try:
         proc = subprocess.run(
-            [ansible_playbook, "-i", str(inventory), str(playbook), "-e", f"@{fh.name}"],
+            [ansible_playbook, "-i", str(inventory), str(playbook), "-e", f"@{fh.name}", *(["--check"] if check else [])],
             text=True, capture_output=True, cwd=cwd, env={**os.environ, "ANSIBLE_NOCOLOR": "1", **(env or {})},
             timeout=1200, check=False,
         )

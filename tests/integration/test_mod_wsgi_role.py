@@ -62,6 +62,15 @@ def test_bad_input_is_refused_before_anything_changes(host, inventory, extra, wo
     assert host.ssh("dpkg -s apache2", check=False).returncode != 0, "apache2 got installed by a refused run"
 
 
+def test_check_mode_on_a_fresh_host_changes_nothing(host, inventory):
+    host.ssh("touch /root/marker; sleep 1")
+    result = run_play(PLAYBOOK, inventory, check=True)
+    assert result.rc == 0, result
+    assert result.changed > 0, "check mode must report the install and build it would do"
+    assert "would be compiled" in result.output
+    assert changed_since_marker(host) == []
+
+
 def test_mod_python_is_refused(host, inventory):
     host.ssh("apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q apache2 libapache2-mod-python && a2enmod python")
     modules_before = host.ssh("/usr/sbin/apache2ctl -M").stdout
@@ -85,6 +94,8 @@ def test_packaged_mod_wsgi_is_disabled_and_ours_loads_once(host, inventory):
     assert "mod_wsgi/5.0.2" in host.ssh("grep -h 'configured -- resuming' /var/log/apache2/error.log | tail -1").stdout
     again = run_play(PLAYBOOK, inventory, {"mod_wsgi_version": "5.0.2"})
     assert again.rc == 0 and again.changed == 0, again
+    checked = run_play(PLAYBOOK, inventory, {"mod_wsgi_version": "5.0.2"}, check=True)
+    assert checked.rc == 0 and checked.changed == 0, checked
 
 
 def test_url_source_is_verified(host, inventory):

@@ -1,0 +1,75 @@
+"""mod_wsgi_info against a real shared object, with stand-ins for apxs and apachectl."""
+import json
+import shutil
+import subprocess
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.wsgi.apache.plugins.module_utils.layout import MODULE_FILENAME
+from ansible_collections.wsgi.apache.plugins.modules import mod_wsgi_info
+
+# A module file carries the mod_wsgi release and the Python version as separate C strings,
+# as mod_wsgi's does (MOD_WSGI_VERSION_STRING and PY_VERSION).
+SOURCE = 'const char *mod_wsgi_version = "5.0.2"; const char *py_version = "3.11.2";\n'
+
+
+@pytest.fixture
+def apache(tmp_path):
+    if shutil.which("cc") is None:
+        pytest.fail("the unit tests need a C compiler (cc) to build a real shared object")
+    libexec = tmp_path / "modules"
+    libexec.mkdir()
+    (tmp_path / "m.c").write_text(SOURCE)
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(libexec / MODULE_FILENAME), str(tmp_path / "m.c")], check=True)
+    apxs = tmp_path / "apxs"
+    apxs.write_text(f'#!/bin/sh\n[ "$1 $2" = "-q LIBEXECDIR" ] && echo {libexec}\n')
+    ctl = tmp_path / "apachectl"
+    ctl.write_text("#!/bin/sh\necho 'Server version: Apache/2.4.62 (Debian)'\necho 'Server MPM:     event'\n")
+    fingerprint = tmp_path / "fp.json"
+    fingerprint.write_text(json.dumps({"build": {"version": "5.0.2"}, "module_sha256": "x"}))
+    for exe in (apxs, ctl):
+        exe.chmod(0o755)
+    return {"apxs": str(apxs), "apachectl": str(ctl), "fingerprint_path": str(fingerprint), "libexec": libexec}
+
+
+def run_module(capsys, args):
+    with patch_module_args(args), pytest.raises(SystemExit):
+        mod_wsgi_info.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_reports_module_apache_and_fingerprint(apache, capsys):
+    libexec = apache.pop("libexec")
+    result = run_module(capsys, apache)
+    assert result["changed"] is False
+    assert result["installed"] is True
+    assert result["module_path"] == str(libexec / MODULE_FILENAME)
+    assert result["version"] == "5.0.2"
+    assert len(result["sha256"]) == 64
+    assert result["apache"] == {"version": "2.4.62", "mpm": "event", "apachectl": apache["apachectl"]}
+    assert result["fingerprint"]["build"]["version"] == "5.0.2"
+    assert result["libpython"] == {"needed": None, "path": None}  # this object links no libpython
+
+
+def test_nothing_installed(apache, capsys, tmp_path):
+    apache.pop("libexec")
+    result = run_module(capsys, {**apache, "path": str(tmp_path / "absent.so"),
+                                 "apachectl": str(tmp_path / "no-apachectl"), "fingerprint_path": str(tmp_path / "none")})
+    assert result["installed"] is False
+    assert result["version"] is None and result["sha256"] is None and result["fingerprint"] is None
+    assert result["apache"]["version"] is None
+
+
+def test_links_libpython_reported(tmp_path, capsys):
+    """A module linked against the machine's libpython reports it and where the loader finds it."""
+    libpython = subprocess.run(["python3-config", "--ldflags", "--embed"], capture_output=True, text=True, check=False)
+    if libpython.returncode != 0:
+        pytest.fail("python3-config is needed to link a test object against libpython")
+    (tmp_path / "m.c").write_text(SOURCE)
+    so = tmp_path / "linked.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(so), str(tmp_path / "m.c"), "-Wl,--no-as-needed",
+                    *libpython.stdout.split()], check=True)
+    result = run_module(capsys, {"path": str(so), "apxs": "/nonexistent", "fingerprint_path": str(tmp_path / "x")})
+    assert result["libpython"]["needed"].startswith("libpython3")
+    assert result["libpython"]["path"]
