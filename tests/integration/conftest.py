@@ -76,7 +76,9 @@ class PlayResult:
         self.failed = int(recap.group(3)) if recap else None
 
     def __repr__(self):
-        return f"rc={self.rc} changed={self.changed}\n{self.output[-4000:]}"
+        failure = self.output.find("fatal:")
+        shown = self.output[max(0, failure - 500):failure + 3000] if failure >= 0 else self.output[-3500:]
+        return f"rc={self.rc} changed={self.changed}\n{shown}"
 
 
 def run_play(playbook, inventory, extra_vars=None, env=None, ansible_playbook="ansible-playbook", cwd=ROOT,

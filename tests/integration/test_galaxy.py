@@ -35,8 +35,11 @@ def installed(tmp_path_factory):
                    check=True, capture_output=True, cwd=work)
     tarball = next(work.glob("wsgi-apache-*.tar.gz"))
     collections = work / "collections"
-    subprocess.run(["ansible-galaxy", "collection", "install", str(tarball), "-p", str(collections)],
-                   check=True, capture_output=True, cwd=work)
+    # only the temporary path is configured: the checkout's own copy must not count as installed
+    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(collections)}
+    installing = subprocess.run(["ansible-galaxy", "collection", "install", str(tarball), "-p", str(collections)],
+                                check=True, capture_output=True, text=True, cwd=work, env=env)
+    assert "wsgi.apache:0.1.0 was installed successfully" in installing.stdout, installing.stdout
     return work, tarball, collections
 
 
