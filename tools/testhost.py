@@ -65,6 +65,7 @@ CACHE = pathlib.Path(os.environ.get("WSGIAH_CACHE", pathlib.Path.home() / ".cach
 STATE = pathlib.Path(os.environ.get("WSGIAH_STATE", "/run/wsgi-apache-testhosts"))
 HOSTS = pathlib.Path(os.environ.get("WSGIAH_HOSTS", "/var/tmp/wsgi-apache-hosts"))
 CGROUP_ROOT = pathlib.Path("/sys/fs/cgroup/unified")
+CA_BUNDLE = pathlib.Path("/etc/ssl/certs/ca-certificates.crt")  # this machine's and, inside, an image's
 BOOT_TIMEOUT = 90
 MAX_REBOOTS = 20
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -137,8 +138,7 @@ def pip_index():
 # --------------------------------------------------------------------------- image
 
 def image_key(release):
-    bundle = pathlib.Path("/etc/ssl/certs/ca-certificates.crt")
-    cas = hashlib.sha256(bundle.read_bytes()).hexdigest() if bundle.exists() else ""
+    cas = hashlib.sha256(CA_BUNDLE.read_bytes()).hexdigest() if CA_BUNDLE.exists() else ""
     text = json.dumps([IMAGE_FORMAT, release, IMAGE_PACKAGES, MASKED_UNITS, apt_mirror(), pip_index(), cas])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -178,7 +178,7 @@ def build_image(release):
             # namespace that dies with the command: nothing can be left mounted.
             script = IMAGE_SCRIPT.format(
                 release=release, root=shlex.quote(str(root)), mirror=shlex.quote(mirror),
-                packages=" ".join(IMAGE_PACKAGES), masked=" ".join(MASKED_UNITS),
+                packages=" ".join(IMAGE_PACKAGES), masked=" ".join(MASKED_UNITS), bundle=shlex.quote(str(CA_BUNDLE)),
             )
             sources = sources_list(release, mirror)
             index = pip_index()
@@ -215,12 +215,12 @@ chroot $R apt-get install -y -q --no-install-recommends {packages}
 chroot $R apt-get clean
 # Trust what this machine trusts (a proxy's CA, say): the certificates in its bundle that the
 # image's bundle lacks become local CAs of the image.
-python3 - "$R" <<'PY'
+python3 - "$R" {bundle} <<'PY'
 import pathlib, re, sys
 pem = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
-ours = set(pem.findall(pathlib.Path("/etc/ssl/certs/ca-certificates.crt").read_text()))
-image = pathlib.Path(sys.argv[1])
-theirs = set(pem.findall((image / "etc/ssl/certs/ca-certificates.crt").read_text()))
+image, bundle = pathlib.Path(sys.argv[1]), sys.argv[2]
+ours = set(pem.findall(pathlib.Path(bundle).read_text()))
+theirs = set(pem.findall((image / bundle.lstrip("/")).read_text()))
 for n, cert in enumerate(sorted(ours - theirs)):
     (image / f"usr/local/share/ca-certificates/machine-{{n}}.crt").write_text(cert + "\n")
 PY

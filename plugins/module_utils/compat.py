@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which mod_wsgi release builds against which Python and Apache.
 
-This table is the one place these facts live: the role's preflight (through the
-``mod_wsgi_release`` filter), the express launcher and the docs read it.
+This table is the one place these facts live: the role's preflight reads it
+through the ``mod_wsgi_release`` filter; later users import it from here.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ EXAMPLES = r"""
 
 - name: Show the release
   ansible.builtin.debug:
-    msg: "mod_wsgi {{ info.version }} for Python {{ info.fingerprint.python_version }}"
+    msg: "mod_wsgi {{ info.version }} for Python {{ info.fingerprint.build.python_version }}"
 """
 
 RETURN = r"""
