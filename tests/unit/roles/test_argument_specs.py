@@ -27,3 +27,25 @@ def test_specs_and_defaults_agree(role):
 
 def test_every_role_has_specs():
     assert [p.name for p in role_dirs()] == sorted(p.name for p in ROLES.iterdir() if p.is_dir())
+
+
+def test_site_app_defaults_are_app_options():
+    role = ROLES / "site"
+    apps = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]["site_apps"]
+    defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text())["site_app_defaults"]
+    assert set(defaults) <= set(apps["options"]), set(defaults) - set(apps["options"])
+    required = {name for name, spec in apps["options"].items() if spec.get("required")}
+    assert required == {"name", "server_name"} and not required & set(defaults)
+
+
+def test_site_daemon_docs_come_from_the_option_table():
+    from ansible_collections.wsgi.apache.plugins.module_utils.daemon_options import OPTIONS, doc_line
+    spec = yaml.safe_load((ROLES / "site" / "meta" / "argument_specs.yml").read_text())
+    lines = spec["argument_specs"]["main"]["options"]["site_apps"]["options"]["daemon"]["description"][1:]
+    assert lines == [doc_line(option) for option in OPTIONS]
+
+
+def test_mod_wsgi_entry_points_share_the_options():
+    spec = yaml.safe_load((ROLES / "mod_wsgi" / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    assert set(spec) == {"main", "check", "apply"}
+    assert spec["check"]["options"] == spec["main"]["options"] == spec["apply"]["options"]

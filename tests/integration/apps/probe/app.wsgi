@@ -1,0 +1,116 @@
+# PROBE-SOURCE-MARKER: if a client ever sees this line, the source was served.
+"""A WSGI app whose endpoints report what the behaviour tests observe."""
+import grp
+import importlib
+import json
+import os
+import pwd
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _json(start_response, data, status="200 OK", headers=()):
+    body = json.dumps(data).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))] + list(headers))
+    return [body]
+
+
+def _query(environ):
+    pairs = (item.split("=", 1) for item in environ.get("QUERY_STRING", "").split("&") if "=" in item)
+    return dict(pairs)
+
+
+def env(environ, start_response):
+    return _json(start_response, {
+        "wsgi_version": list(environ["wsgi.version"]),
+        "url_scheme": environ["wsgi.url_scheme"],
+        "has_HTTPS": "HTTPS" in environ,
+        "pid": os.getpid(),
+        "user": pwd.getpwuid(os.getuid()).pw_name,
+        "group": grp.getgrgid(os.getgid()).gr_name,
+        "groups": sorted(grp.getgrgid(g).gr_name for g in os.getgroups()),
+        "cwd": os.getcwd(),
+        "sys_path": sys.path[:3],
+        "process_group": environ.get("mod_wsgi.process_group"),
+        "application_group": environ.get("mod_wsgi.application_group"),
+        "hash_x": hash("x"),
+        "dont_write_bytecode": sys.dont_write_bytecode,
+        "environment": {k: v for k, v in os.environ.items() if k.startswith("PROBE_")},
+    })
+
+
+def sleep(environ, start_response):
+    seconds = float(_query(environ).get("s", "1"))
+    started = time.time()
+    time.sleep(seconds)
+    return _json(start_response, {"slept": time.time() - started, "pid": os.getpid()})
+
+
+def header(environ, start_response):
+    size = int(_query(environ).get("size", "20000"))
+    start_response("200 OK", [("Content-Type", "text/plain"), ("X-Big", "b" * size)])
+    return [b"big header sent"]
+
+
+AUTH_HEADERS = ['Basic realm="probe, with comma"', 'Digest realm="probe", nonce="abc, def", qop="auth"']
+
+
+def auth(environ, start_response):
+    start_response("401 Unauthorized", [("Content-Type", "text/plain")]
+                   + [("WWW-Authenticate", value) for value in AUTH_HEADERS])
+    return [b"who are you?"]
+
+
+def alloc(environ, start_response):
+    mib = int(_query(environ).get("mb", "16"))
+    try:
+        block = bytearray(mib * 2 ** 20)
+        block[-1] = 1
+    except MemoryError:
+        return _json(start_response, {"allocated": False, "pid": os.getpid()}, "507 Insufficient Storage")
+    return _json(start_response, {"allocated": True, "pid": os.getpid()})
+
+
+def bytecode(environ, start_response):
+    directory = tempfile.mkdtemp(prefix="probe-bytecode-")
+    name = "probe_fresh_%d_%d" % (os.getpid(), int(time.time() * 1e6))
+    with open(os.path.join(directory, name + ".py"), "w") as source:
+        source.write("VALUE = 42\n")
+    sys.path.insert(0, directory)
+    try:
+        module = importlib.import_module(name)
+    finally:
+        sys.path.remove(directory)
+    cache = os.path.join(directory, "__pycache__")
+    written = sorted(os.listdir(cache)) if os.path.isdir(cache) else []
+    return _json(start_response, {"value": module.VALUE, "pyc": written})
+
+
+def file(environ, start_response):
+    handle = open(os.path.join(HERE, "static", "blob.bin"), "rb")
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    return environ["wsgi.file_wrapper"](handle, 8192)
+
+
+TEXT = "na\u00efve caf\u00e9 \u2603 \u20ac"
+
+
+def unicode(environ, start_response):
+    encoded = TEXT.encode("utf-8") + b"|" + TEXT.encode("ascii", "xmlcharrefreplace")
+    start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8"),
+                              ("X-Application-Group", environ.get("mod_wsgi.application_group", "?"))])
+    return [encoded]
+
+
+ROUTES = {"/env": env, "/sleep": sleep, "/header": header, "/auth": auth, "/alloc": alloc,
+          "/bytecode": bytecode, "/file": file, "/unicode": unicode}
+
+
+def application(environ, start_response):
+    handler = ROUTES.get(environ.get("PATH_INFO", ""))
+    if handler is None:
+        return _json(start_response, {"path": environ.get("PATH_INFO")}, "404 Not Found")
+    return handler(environ, start_response)

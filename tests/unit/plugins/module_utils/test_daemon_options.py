@@ -1,0 +1,76 @@
+"""The WSGIDaemonProcess option table: validation and rendering."""
+import pytest
+
+from ansible_collections.wsgi.apache.plugins.module_utils import daemon_options as d
+
+RELEASE_NOTES_4_1_0 = ["request-timeout", "graceful-timeout", "memory-limit", "virtual-memory-limit",
+                       "cpu-time-limit", "supplementary-groups", "queue-timeout", "listen-backlog",
+                       "connect-timeout", "socket-timeout", "header-buffer-size", "inactivity-timeout",
+                       "maximum-requests", "home", "shutdown-timeout"]
+
+
+def test_every_option_of_the_4_1_0_release_notes_is_in_the_table():
+    names = [o.name for o in d.OPTIONS]
+    assert set(RELEASE_NOTES_4_1_0) <= set(names)
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("option", d.OPTIONS, ids=lambda o: o.name)
+def test_each_row_is_complete(option):
+    assert option.kind in ("int", "bytes", "float", "name", "names", "path", "paths", "text")
+    assert option.doc and option.since
+    d.version_tuple(option.since)
+    if option.kind in ("int", "bytes"):
+        assert option.minimum is not None and option.maximum is not None and option.minimum <= option.maximum
+
+
+def test_render_in_table_order_with_joined_lists_and_quoted_text():
+    line = d.render("blog", {"request_timeout": "60", "processes": 2, "display_name": "my app",
+                             "python_path": ["/a", "/b"], "supplementary_groups": ["adm", "www-data"]}, "6.1.1")
+    assert line == ('WSGIDaemonProcess blog supplementary-groups=adm,www-data processes=2 '
+                    'display-name="my app" python-path=/a:/b request-timeout=60')
+
+
+def test_none_values_are_left_out():
+    assert d.render("g", {"processes": None, "threads": 3}) == "WSGIDaemonProcess g threads=3"
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"request_timout": 1}, "daemon.request_timout is not a WSGIDaemonProcess option: did you mean request_timeout?"),
+    ({"zzz": 1}, "daemon.zzz is not a WSGIDaemonProcess option: see the option table"),
+    ({"processes": "two"}, "daemon.processes='two' is not a whole number"),
+    ({"processes": True}, "daemon.processes=True is not a whole number"),
+    ({"processes": 0}, "daemon.processes=0 is out of range: processes must be between 1 and"),
+    ({"request_timeout": -1}, "daemon.request_timeout=-1 is out of range"),
+    ({"header_buffer_size": 8191}, "header-buffer-size must be between 8192 and"),
+    ({"memory_limit": "512M"}, "daemon.memory_limit='512M' is not a byte count: mod_wsgi takes 536870912 (that is 512M)"),
+    ({"memory_limit": "1.5GiB"}, "1610612736 (that is 1.5GiB)"),
+    ({"memory_limit": "lots"}, "such as 536870912 for 512M"),
+    ({"home": "relative/dir"}, "daemon.home='relative/dir' is not an absolute path"),
+    ({"supplementary_groups": []}, "give a non-empty list"),
+    ({"supplementary_groups": ["ok", "bad name"]}, "is not a user or group name"),
+    ({"switch_interval": 0}, "is not a positive number of seconds"),
+    ({"display_name": "two\nlines"}, "must be a non-empty single line of text"),
+])
+def test_bad_values_name_the_option_the_value_and_the_fix(options, message):
+    with pytest.raises(d.OptionError) as err:
+        d.render("g", options)
+    assert message in str(err.value)
+
+
+def test_options_newer_than_the_module_are_refused():
+    with pytest.raises(d.OptionError) as err:
+        d.render("g", {"response_flush_delay": 5}, "6.0.0", "site_apps[x].daemon")
+    assert str(err.value) == ("site_apps[x].daemon.response_flush_delay needs mod_wsgi 6.1.0 or newer, and this host "
+                              "gets mod_wsgi 6.0.0: remove the option or set mod_wsgi_version to 6.1.0 or newer")
+    assert "response-flush-delay=5" in d.render("g", {"response_flush_delay": 5}, "6.1.0")
+
+
+def test_group_name_is_checked():
+    with pytest.raises(d.OptionError):
+        d.render("bad name", {})
+
+
+def test_doc_line_names_kind_unit_range_default_and_release():
+    line = d.doc_line(d.BY_KEY["header_buffer_size"])
+    assert line.startswith("C(header_buffer_size) (bytes, bytes, >= 8192, mod_wsgi default 32768, since 4.1.0): ")
