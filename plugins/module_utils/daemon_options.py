@@ -49,9 +49,6 @@ class Option(object):
         """The variable name users write: request_timeout for request-timeout."""
         return self.name.replace("-", "_")
 
-    def as_dict(self):
-        return dict((slot, getattr(self, slot)) for slot in self.__slots__)
-
 
 def _o(name, kind, unit, minimum, maximum, default, since, doc):
     return Option(name, kind, unit, minimum, maximum, default, since, doc)
@@ -127,13 +124,6 @@ OPTIONS = (
 )
 
 BY_KEY = dict((option.key, option) for option in OPTIONS)
-
-# Options whose limits the platform may silently not enforce, and the rlimit behind each.
-RLIMIT_OPTIONS = {
-    "memory_limit": "RLIMIT_DATA",
-    "virtual_memory_limit": "RLIMIT_AS",
-    "cpu_time_limit": "RLIMIT_CPU",
-}
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT])(?:i?[bB])?\s*$")

@@ -67,6 +67,12 @@ def start_host():
         subprocess.run([*TESTHOST, "stop", *started], check=False)
 
 
+@pytest.fixture(scope="module")
+def inventory(host, tmp_path_factory):
+    """An inventory of the test module's ``host`` fixture."""
+    return host.inventory(tmp_path_factory.mktemp("inv"))
+
+
 class PlayResult:
     def __init__(self, proc):
         self.rc = proc.returncode

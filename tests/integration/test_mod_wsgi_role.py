@@ -22,11 +22,6 @@ def host(start_host):
     return start_host("role")
 
 
-@pytest.fixture(scope="module")
-def inventory(host, tmp_path_factory):
-    return host.inventory(tmp_path_factory.mktemp("inv"))
-
-
 def changed_since_marker(host):
     return host.ssh(f"find {WATCHED} -newer /root/marker 2>/dev/null | head -20", check=False).stdout.split()
 

@@ -156,11 +156,6 @@ def host(start_host):
 
 
 @pytest.fixture(scope="module")
-def inventory(host, tmp_path_factory):
-    return host.inventory(tmp_path_factory.mktemp("inv"))
-
-
-@pytest.fixture(scope="module")
 def stage_a(host, inventory):
     converge(host, inventory, stage_vars("a"))
     return stage_vars("a")
