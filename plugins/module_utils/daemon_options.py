@@ -5,7 +5,9 @@
 
 This is the one place these facts live.  The ``wsgi.apache.daemon_process``
 filter (and through it the site role's template and preflight), the role's
-argument_specs text and the docs derive from ``OPTIONS``.
+argument_specs text, the express launcher's command line options and the docs
+derive from ``OPTIONS``.  The server-wide settings whose meaning depends on the
+mod_wsgi release (``WSGIPythonHashSeed``) are here too.
 
 Facts come from mod_wsgi's own sources and release notes: ranges and defaults
 are those of ``wsgi_daemon.c`` (6.1.1); ``since`` is the first release that
@@ -154,9 +156,20 @@ def _byte_count_hint(value):
     return "%d (that is %s) as a whole number of bytes" % (count, str(value).strip())
 
 
+def _shown(option, value, where):
+    """How errors name an option: ``site_apps[blog].daemon.threads=0``, or ``--threads=0`` on a command line."""
+    if where is None:
+        return "--%s=%s" % (option.name, value)
+    return "%s.%s=%r" % (where, option.key, value)
+
+
 def check_value(option, value, where):
-    """The value mod_wsgi gets for ``option``, or OptionError naming ``where``, the value and the fix."""
-    shown = "%s.%s=%r" % (where, option.key, value)
+    """The value mod_wsgi gets for ``option``, or OptionError naming ``where``, the value and the fix.
+
+    ``where`` names the options in messages (``site_apps[blog].daemon``); None
+    names them as command line flags (``--threads``).
+    """
+    shown = _shown(option, value, where)
     if option.kind in ("int", "bytes"):
         if not _is_int(value):
             if option.kind == "bytes":
@@ -186,7 +199,14 @@ def check_value(option, value, where):
         if not isinstance(items, (list, tuple)) or not items:
             raise OptionError("%s: give a non-empty list" % shown)
         single = BY_KEY["group" if option.kind == "names" else "home"]
-        return [check_value(single, item, "%s.%s[]" % (where, option.key)) for item in items]
+        checked = []
+        for item in items:
+            try:
+                checked.append(check_value(single, item, where))
+            except OptionError:
+                raise OptionError("%s: %r is not %s" % (
+                    shown, item, "a group name" if option.kind == "names" else "an absolute path"))
+        return checked
     if option.kind == "path":
         if not isinstance(value, str) or not value.startswith("/"):
             raise OptionError("%s is not an absolute path: mod_wsgi needs a path starting with /" % shown)
@@ -206,8 +226,8 @@ def validate(options, module_version=None, where="daemon"):
     """Check ``options`` (keys as in BY_KEY); return them as mod_wsgi gets them, in table order.
 
     ``module_version`` is the mod_wsgi release that will load the directive;
-    options newer than it are refused.  Errors name ``where``, the option,
-    the value and the fix.
+    options newer than it are refused.  Errors name ``where`` (None: command
+    line flags), the option, the value and the fix.
     """
     if not isinstance(options, dict):
         raise OptionError("%s must be a dictionary of WSGIDaemonProcess options, not %r" % (where, options))
@@ -221,6 +241,10 @@ def validate(options, module_version=None, where="daemon"):
         if option.key not in options or options[option.key] is None:
             continue
         if module_version and version_tuple(module_version) < version_tuple(option.since):
+            if where is None:
+                raise OptionError("--%s needs mod_wsgi %s or newer, and the module is mod_wsgi %s: "
+                                  "remove the option or use a module built from %s or newer" % (
+                                      option.name, option.since, module_version, option.since))
             raise OptionError("%s.%s needs mod_wsgi %s or newer, and this host gets mod_wsgi %s: "
                               "remove the option or set mod_wsgi_version to %s or newer" % (
                                   where, option.key, option.since, module_version, option.since))
@@ -251,6 +275,30 @@ def render(name, options, module_version=None, where="daemon"):
     for option, value in validate(options, module_version, where):
         parts.append("%s=%s" % (option.name, render_value(option, value)))
     return " ".join(parts)
+
+
+HASH_SEED_MAX = 2 ** 32 - 1
+# mod_wsgi 6.x reads WSGIPythonHashSeed with atol(), so 'random' becomes seed 0, which turns
+# hash randomisation off (seen on 6.1.1).  Leaving the directive out gives Python's default,
+# a random seed, which is what 'random' asks for.
+HASH_SEED_RANDOM_BROKEN_SINCE = "6.0.0"
+
+
+def python_hash_seed(seed, module_version=None, where="python_hash_seed"):
+    """The WSGIPythonHashSeed value to write for ``seed``, or None to leave the directive out.
+
+    ``seed`` is None (unset), 'random' or an integer in [0, 2**32-1].
+    """
+    if seed is None:
+        return None
+    text = str(seed).strip()
+    if text != "random" and (isinstance(seed, bool) or not re.match(r"^[0-9]+$", text) or int(text) > HASH_SEED_MAX):
+        raise OptionError("%s=%r is not valid for WSGIPythonHashSeed: use 'random' or an integer in [0, %d]"
+                          " (or leave it unset)" % (where, seed, HASH_SEED_MAX))
+    if text == "random" and module_version and \
+            version_tuple(module_version) >= version_tuple(HASH_SEED_RANDOM_BROKEN_SINCE):
+        return None
+    return text
 
 
 def doc_line(option):

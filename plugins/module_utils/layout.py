@@ -35,6 +35,20 @@ def module_version(path):
     return found.pop() if len(found) == 1 else None
 
 
+LDD_LIBPYTHON_RE = re.compile(r"^\s*(libpython(\d+)\.(\d+)\S*)\s+=>\s+(\S+)", re.M)
+
+
+def libpython_from_ldd(output):
+    """From ``ldd MODULE`` output: the libpython the module needs, where the loader finds it
+    (None if not found), and the Python (major, minor) it is; all None without libpython."""
+    match = LDD_LIBPYTHON_RE.search(output)
+    if not match:
+        return {"needed": None, "path": None, "python": None}
+    found = match.group(4)
+    return {"needed": match.group(1), "path": None if found == "not" else found,
+            "python": (int(match.group(2)), int(match.group(3)))}
+
+
 def read_fingerprint(path=FINGERPRINT_PATH):
     try:
         with open(path) as fh:

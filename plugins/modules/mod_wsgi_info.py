@@ -103,6 +103,7 @@ from ansible_collections.wsgi.apache.plugins.module_utils.layout import (
     FINGERPRINT_PATH,
     MODULE_FILENAME,
     file_sha256,
+    libpython_from_ldd,
     module_version,
     read_fingerprint,
 )
@@ -120,12 +121,8 @@ def linked_libpython(module, path):
     if not ldd:
         return {"needed": None, "path": None}
     dummy, out, dummy = module.run_command([ldd, path])
-    for line in out.splitlines():
-        match = re.match(r"\s*(libpython\S+)\s+=>\s+(\S+)", line)
-        if match:
-            found = match.group(2)
-            return {"needed": match.group(1), "path": None if found == "not" else found}
-    return {"needed": None, "path": None}
+    found = libpython_from_ldd(out)
+    return {"needed": found["needed"], "path": found["path"]}
 
 
 def apache_info(module, apachectl):

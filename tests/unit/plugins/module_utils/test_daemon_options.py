@@ -48,7 +48,7 @@ def test_none_values_are_left_out():
     ({"memory_limit": "lots"}, "such as 536870912 for 512M"),
     ({"home": "relative/dir"}, "daemon.home='relative/dir' is not an absolute path"),
     ({"supplementary_groups": []}, "give a non-empty list"),
-    ({"supplementary_groups": ["ok", "bad name"]}, "is not a user or group name"),
+    ({"supplementary_groups": ["ok", "bad name"]}, "supplementary_groups=['ok', 'bad name']: 'bad name' is not a group name"),
     ({"switch_interval": 0}, "is not a positive number of seconds"),
     ({"display_name": "two\nlines"}, "must be a non-empty single line of text"),
 ])

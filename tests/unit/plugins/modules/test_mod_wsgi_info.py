@@ -1,7 +1,5 @@
 """mod_wsgi_info against a real shared object, with stand-ins for apxs and apachectl."""
 import json
-import shutil
-import subprocess
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -9,19 +7,11 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.wsgi.apache.plugins.module_utils.layout import MODULE_FILENAME
 from ansible_collections.wsgi.apache.plugins.modules import mod_wsgi_info
 
-# A module file carries the mod_wsgi release and the Python version as separate C strings,
-# as mod_wsgi's does (MOD_WSGI_VERSION_STRING and PY_VERSION).
-SOURCE = 'const char *mod_wsgi_version = "5.0.2"; const char *py_version = "3.11.2";\n'
-
-
 @pytest.fixture
-def apache(tmp_path):
-    if shutil.which("cc") is None:
-        pytest.fail("the unit tests need a C compiler (cc) to build a real shared object")
+def apache(tmp_path, build_module):
     libexec = tmp_path / "modules"
     libexec.mkdir()
-    (tmp_path / "m.c").write_text(SOURCE)
-    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(libexec / MODULE_FILENAME), str(tmp_path / "m.c")], check=True)
+    build_module(libexec / MODULE_FILENAME)
     apxs = tmp_path / "apxs"
     apxs.write_text(f'#!/bin/sh\n[ "$1 $2" = "-q LIBEXECDIR" ] && echo {libexec}\n')
     ctl = tmp_path / "apachectl"
@@ -61,15 +51,9 @@ def test_nothing_installed(apache, capsys, tmp_path):
     assert result["apache"]["version"] is None
 
 
-def test_links_libpython_reported(tmp_path, capsys):
+def test_links_libpython_reported(tmp_path, capsys, build_module):
     """A module linked against the machine's libpython reports it and where the loader finds it."""
-    libpython = subprocess.run(["python3-config", "--ldflags", "--embed"], capture_output=True, text=True, check=False)
-    if libpython.returncode != 0:
-        pytest.fail("python3-config is needed to link a test object against libpython")
-    (tmp_path / "m.c").write_text(SOURCE)
-    so = tmp_path / "linked.so"
-    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(so), str(tmp_path / "m.c"), "-Wl,--no-as-needed",
-                    *libpython.stdout.split()], check=True)
+    so = build_module(tmp_path / "linked.so", link_python=True)
     result = run_module(capsys, {"path": str(so), "apxs": "/nonexistent", "fingerprint_path": str(tmp_path / "x")})
     assert result["libpython"]["needed"].startswith("libpython3")
     assert result["libpython"]["path"]

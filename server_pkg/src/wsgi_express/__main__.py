@@ -1,0 +1,3 @@
+from wsgi_express.cli import main
+
+raise SystemExit(main())

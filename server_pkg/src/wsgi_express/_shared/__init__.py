@@ -1,0 +1,1 @@
+"""The wsgi.apache collection's module_utils that this package shares (one implementation each)."""

@@ -1,0 +1,109 @@
+"""The command line options of start-server, setup-server and the Django command (one parser set-up).
+
+Every WSGIDaemonProcess option of the collection's option table becomes a flag
+of the same name (``--request-timeout``); values are checked by the table's own
+validation when the server is configured, so a flag and the site role's daemon
+dictionary accept and refuse exactly the same values.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from wsgi_express._shared.daemon_options import OPTIONS
+
+DEFAULT_PORT = 8000
+LOG_LEVELS = ("emerg", "alert", "crit", "error", "warn", "notice", "info", "debug")
+# Flags with a second spelling: mod_wsgi-express calls home --working-directory.
+ALIASES = {"home": ["--working-directory"]}
+
+
+def _metavar(option):
+    if option.unit:
+        return option.unit.upper()
+    return {"names": "GROUP,...", "paths": "DIR", "path": "DIR", "name": "NAME"}.get(option.kind, "TEXT")
+
+
+def add_daemon_arguments(parser):
+    group = parser.add_argument_group("daemon process options (WSGIDaemonProcess)")
+    for option in OPTIONS:
+        flags = ["--" + option.name] + ALIASES.get(option.key, [])
+        # argparse formats help with %: the table's "%{GROUP}" must reach it as "%%{GROUP}".
+        kwargs = {"dest": option.key, "metavar": _metavar(option), "default": None,
+                  "help": option.doc.replace("%", "%%")}
+        if option.kind == "paths":
+            kwargs["action"] = "append"
+            kwargs["help"] += " Repeat the flag for more."
+        group.add_argument(*flags, **kwargs)
+
+
+def add_server_arguments(parser, application=True):
+    """All options of start-server and setup-server; ``application=False`` leaves out the
+    application arguments (the Django command knows its application)."""
+    if application:
+        parser.add_argument("entry_point", nargs="?", metavar="SCRIPT",
+                            help="The WSGI script file, or with --application-type module the "
+                                 "module (pkg.mod or pkg.mod:callable).")
+        parser.add_argument("--entry-point", dest="entry_point_flag", metavar="SCRIPT",
+                            help="The same as the SCRIPT argument.")
+        parser.add_argument("--application-type", choices=("script", "module"), default="script",
+                            help="How to find the application: a script file (default) or a module.")
+        parser.add_argument("--callable-object", default="application", metavar="NAME",
+                            help="The name of the WSGI callable in the script or module (default: application).")
+    server = parser.add_argument_group("server options")
+    server.add_argument("--host", default="", metavar="ADDRESS",
+                        help="The address to listen on (default: every address).")
+    server.add_argument("--port", default=DEFAULT_PORT, metavar="PORT",
+                        help="The HTTP port (default: %d)." % DEFAULT_PORT)
+    server.add_argument("--https-port", metavar="PORT", help="Also serve HTTPS on this port.")
+    server.add_argument("--ssl-certificate-file", metavar="FILE", help="The certificate for --https-port (PEM).")
+    server.add_argument("--ssl-certificate-key-file", metavar="FILE", help="Its private key (PEM).")
+    server.add_argument("--server-name", metavar="NAME", help="ServerName (default: localhost).")
+    server.add_argument("--server-root", metavar="DIR",
+                        help="Where the configuration, logs, pid file and sockets go "
+                             "(default: /tmp/wsgi-express-PORT).")
+    server.add_argument("--url-alias", nargs=2, action="append", default=[], metavar=("URL", "PATH"),
+                        help="Serve the file or directory PATH at URL with Apache itself. Repeat for more.")
+    server.add_argument("--document-root", metavar="DIR",
+                        help="Serve files that exist under DIR with Apache; everything else goes to the app.")
+    server.add_argument("--enable-sendfile", action="store_true",
+                        help="WSGIEnableSendfile On: wsgi.file_wrapper responses are sent by the kernel.")
+    server.add_argument("--python-hash-seed", metavar="SEED",
+                        help="WSGIPythonHashSeed: 'random' or an integer in [0, 4294967295].")
+    server.add_argument("--dont-write-bytecode", action="store_true",
+                        help="WSGIDontWriteBytecode On: Python writes no .pyc files.")
+    server.add_argument("--reload-on-changes", action="store_true",
+                        help="Restart the daemon processes when a loaded Python file changes.")
+    server.add_argument("--environment", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="Set os.environ[NAME] in the daemon processes before the app loads. Repeat for more.")
+    server.add_argument("--skip-import-check", action="store_true",
+                        help="Do not import the application once before starting Apache.")
+    logs = parser.add_argument_group("logging")
+    logs.add_argument("--log-to-terminal", action="store_true",
+                      help="Write the error log (and the access log) to the terminal instead of the server root.")
+    logs.add_argument("--access-log", action="store_true", help="Write an access log.")
+    logs.add_argument("--log-level", default="warn", choices=LOG_LEVELS, help="Apache's LogLevel (default: warn).")
+    apache = parser.add_argument_group("Apache and mod_wsgi")
+    apache.add_argument("--httpd-executable", metavar="FILE",
+                        help="The httpd program (default: from apxs, then apache2 or httpd on PATH).")
+    apache.add_argument("--modules-directory", metavar="DIR",
+                        help="Where Apache's modules are (default: apxs -q LIBEXECDIR).")
+    apache.add_argument("--module-path", metavar="FILE",
+                        help="The mod_wsgi module (default: the one the wsgi.apache.mod_wsgi role built, "
+                             "then mod_wsgi.so, in the modules directory).")
+    apache.add_argument("--include-file", action="append", default=[], metavar="FILE",
+                        help="Include this Apache configuration file at the end. Repeat for more.")
+    add_daemon_arguments(parser)
+
+
+def add_module_arguments(parser):
+    """The options that find Apache and the module (module-config, module-location)."""
+    parser.add_argument("--modules-directory", metavar="DIR", help="Where Apache's modules are.")
+    parser.add_argument("--module-path", metavar="FILE", help="The mod_wsgi module, if not the default one.")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with the one-line error and exit status 2 the rest of the CLI uses."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s\n" % (self.prog, message))

@@ -1,0 +1,363 @@
+"""From parsed options to a server root, and to httpd running in the foreground."""
+
+from __future__ import annotations
+
+import errno
+import grp
+import os
+import pwd
+import re
+import socket
+import subprocess
+import sys
+
+import jinja2
+
+from wsgi_express import __version__, discovery
+from wsgi_express._shared.daemon_options import BY_KEY, OPTIONS, OptionError, python_hash_seed, render, validate
+from wsgi_express._shared.layout import module_version
+from wsgi_express.errors import ConfigurationError
+
+PROCESS_GROUP = "express"
+RELOAD_INTERVAL = 1.0
+IMPORT_CHECK_TIMEOUT = 120
+# Modules the configuration uses, loaded unless httpd has them built in.
+BASE_MODULES = (("unixd_module", "mod_unixd.so"), ("authz_core_module", "mod_authz_core.so"),
+                ("log_config_module", "mod_log_config.so"), ("mime_module", "mod_mime.so"),
+                ("alias_module", "mod_alias.so"))
+REWRITE_MODULES = (("rewrite_module", "mod_rewrite.so"),)
+SSL_MODULES = (("socache_shmcb_module", "mod_socache_shmcb.so"), ("ssl_module", "mod_ssl.so"))
+THREADS_PER_CHILD = 25
+_MODULE_ENTRY = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$")
+
+
+def _port(flag, value):
+    text = str(value)
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ConfigurationError("%s=%s is not a port number: use one in 1-65535" % (flag, value))
+    return int(text)
+
+
+def _existing(flag, path, kind="file"):
+    test = os.path.isdir if kind == "directory" else os.path.isfile
+    if not test(path):
+        raise ConfigurationError("%s=%s does not exist or is not a %s" % (flag, path, kind))
+    return os.path.abspath(path)
+
+
+def _application(ns, application):
+    """(type, entry point, callable) of the app, checked."""
+    if application:
+        return application
+    entry = ns.entry_point or ns.entry_point_flag
+    if not entry:
+        raise ConfigurationError("no application given: name the WSGI script file (SCRIPT), or use "
+                                 "--application-type module with a module such as pkg.wsgi:application")
+    if ns.application_type == "script":
+        if not os.path.isfile(entry):
+            raise ConfigurationError("SCRIPT=%s does not exist: give the path of the WSGI script file "
+                                     "(or --application-type module for a module)" % entry)
+        return ("script", os.path.abspath(entry), ns.callable_object)
+    if not _MODULE_ENTRY.match(entry):
+        raise ConfigurationError("--entry-point=%s is not a module: use pkg.module or pkg.module:callable" % entry)
+    return ("module", entry, ns.callable_object)
+
+
+def _accounts(user, group):
+    """User and Group for Apache and the daemon processes: required when root, never root."""
+    if os.geteuid() != 0:
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        if user not in (None, me):
+            raise ConfigurationError("--user=%s needs wsgi-express to run as root (it runs as %s): "
+                                     "leave --user out to run the app as %s" % (user, me, me))
+        return None, None
+    if not user:
+        raise ConfigurationError("--user is required when wsgi-express runs as root: name the "
+                                 "unprivileged account the app runs as (such as www-data)")
+    try:
+        account = pwd.getpwnam(user)
+    except KeyError:
+        raise ConfigurationError("--user=%s is not a user on this host: create it, or name another" % user)
+    if account.pw_uid == 0:
+        raise ConfigurationError("--user=%s has uid 0: the app must not run as root (mod_wsgi refuses it); "
+                                 "name an unprivileged account" % user)
+    if group is None:
+        group = grp.getgrgid(account.pw_gid).gr_name
+    try:
+        grp.getgrnam(group)
+    except KeyError:
+        raise ConfigurationError("--group=%s is not a group on this host: create it, or name another" % group)
+    return user, group
+
+
+def _check_port(host, port, flag):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    probe = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+    except OSError as exc:
+        address = "%s:%d" % (host or "*", port)
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigurationError("%s=%d: %s is already in use (is another server running?): stop it, "
+                                     "or choose another %s" % (flag, port, address, flag))
+        raise ConfigurationError("%s=%d: cannot listen on %s: %s" % (flag, port, address, exc.strerror))
+    finally:
+        probe.close()
+
+
+def _import_check(application, home, python_path, environ, user, group):
+    """Load the app once, as the daemon user, in a child Python; a failure is one line."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **environ)
+    if python_path:
+        env["PYTHONPATH"] = os.pathsep.join(python_path + [env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    code = "from wsgi_express.runtime import check_main; check_main()"
+    try:
+        done = subprocess.run([sys.executable, "-c", code] + list(application), cwd=home, env=env,
+                              user=user, group=group, capture_output=True, text=True,
+                              timeout=IMPORT_CHECK_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ConfigurationError("%s did not finish loading within %d s: fix what it waits for, or start "
+                                 "with --skip-import-check" % (application[1], IMPORT_CHECK_TIMEOUT))
+    except OSError as exc:
+        raise ConfigurationError("cannot load %s as user %s in %s: %s" % (application[1], user, home, exc))
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or ["exit status %d" % done.returncode]
+        raise ConfigurationError("the application %s fails to load: %s" % (application[1], lines[-1]))
+
+
+def _mpm(daemon):
+    """Apache worker threads: room for twice the daemon threads, whole children of 25."""
+    capacity = 2 * daemon_value(daemon, "processes") * daemon_value(daemon, "threads")
+    servers = max(1, -(-capacity // THREADS_PER_CHILD))
+    return {"servers": servers, "threads": THREADS_PER_CHILD, "workers": servers * THREADS_PER_CHILD}
+
+
+def daemon_value(daemon, key):
+    """The value mod_wsgi uses for a daemon option: the one set, else mod_wsgi's default."""
+    value = daemon.get(key)
+    return BY_KEY[key].default if value is None else value
+
+
+def daemon_options(ns, application, user, group, port):
+    """The WSGIDaemonProcess options from the flags, with the launcher's defaults, checked."""
+    options = {option.key: getattr(ns, option.key, None) for option in OPTIONS}
+    if application[0] == "script" and options["home"] is None:
+        options["home"] = os.path.dirname(application[1])
+    defaults = {"home": os.getcwd(), "python_home": sys.prefix, "display_name": "(wsgi:%d)" % port,
+                "user": user, "group": group}
+    for key, value in defaults.items():
+        if options[key] is None:
+            options[key] = value
+    # Relative paths on a command line mean relative to where it runs.
+    for key in ("home", "python_home"):
+        options[key] = os.path.abspath(options[key])
+    if options["python_path"]:
+        options["python_path"] = [os.path.abspath(path) for path in options["python_path"]]
+    try:
+        return {option.key: value for option, value in validate(options, None, None)}
+    except OptionError as exc:
+        raise ConfigurationError(str(exc))
+
+
+def daemon_directive(daemon, module_version):
+    """The WSGIDaemonProcess line, rendered by the collection's option table."""
+    try:
+        return render(PROCESS_GROUP, daemon, module_version, None)
+    except OptionError as exc:
+        raise ConfigurationError(str(exc))
+
+
+class Setup(object):
+    """Everything start-server and setup-server decided, and the files of the server root."""
+
+    def __init__(self, context, files, summary):
+        self.context = context
+        self.files = files
+        self.summary = summary
+
+    @property
+    def server_root(self):
+        return self.context["server_root"]
+
+    @property
+    def config(self):
+        return os.path.join(self.server_root, "httpd.conf")
+
+
+def _environment():
+    env = jinja2.Environment(loader=jinja2.PackageLoader("wsgi_express", "templates"), trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+                             autoescape=False)
+    env.filters["pyrepr"] = repr
+    return env
+
+
+def configure(ns, command, application=None, environ=None, check_port=True):
+    """Check every option and the host, and decide the server root's files.
+
+    ``application`` ((type, entry point, callable)) and ``environ`` come from the Django command;
+    start-server and setup-server take them from ``ns``.  Raises ConfigurationError.
+    """
+    application = _application(ns, application)
+    port = _port("--port", ns.port)
+    https_port = _port("--https-port", ns.https_port) if ns.https_port else None
+    if https_port:
+        if not (ns.ssl_certificate_file and ns.ssl_certificate_key_file):
+            raise ConfigurationError("--https-port=%d needs --ssl-certificate-file and --ssl-certificate-key-file"
+                                     % https_port)
+        certificate = _existing("--ssl-certificate-file", ns.ssl_certificate_file)
+        key = _existing("--ssl-certificate-key-file", ns.ssl_certificate_key_file)
+    else:
+        certificate = key = None
+    user, group = _accounts(ns.user, ns.group)
+    daemon = daemon_options(ns, application, user, group, port)
+    if not os.path.isdir(daemon["home"]):
+        raise ConfigurationError("--home=%s is not a directory: the daemon processes start there" % daemon["home"])
+    try:
+        python_hash_seed(ns.python_hash_seed, None, "--python-hash-seed")
+    except OptionError as exc:
+        raise ConfigurationError(str(exc))
+    aliases = []
+    for url, path in ns.url_alias:
+        if not url.startswith("/"):
+            raise ConfigurationError("--url-alias %s %s: the URL must start with /" % (url, path))
+        if not os.path.exists(path):
+            raise ConfigurationError("--url-alias %s %s: %s does not exist" % (url, path, path))
+        aliases.append((url, os.path.abspath(path), os.path.isdir(path)))
+    document_root = _existing("--document-root", ns.document_root, "directory") if ns.document_root else None
+    includes = [_existing("--include-file", path) for path in ns.include_file]
+    server_root = os.path.abspath(ns.server_root or "/tmp/wsgi-express-%d" % port)
+    environ = dict(environ or {}, **dict(ns.environment))
+
+    if check_port:
+        for flag, number in (("--port", port), ("--https-port", https_port)):
+            if number:
+                _check_port(ns.host, number, flag)
+    httpd = discovery.httpd_executable(ns.httpd_executable)
+    modules_dir = discovery.modules_directory(ns.modules_directory)
+    module_path = discovery.module_location(ns.module_path, modules_dir)
+    discovery.check_module_python(module_path)
+    version = module_version(module_path)
+    directive = daemon_directive(daemon, version)
+    try:
+        seed = python_hash_seed(ns.python_hash_seed, version, "--python-hash-seed")
+    except OptionError as exc:
+        raise ConfigurationError(str(exc))
+    builtin = discovery.compiled_in(httpd)
+    mpm = discovery.mpm_module(builtin, modules_dir)
+    wanted = ([mpm] if mpm else []) + list(BASE_MODULES) + list(REWRITE_MODULES if document_root else ()) \
+        + list(SSL_MODULES if https_port else ())
+    modules = discovery.load_modules(builtin, modules_dir, wanted)
+    if not ns.skip_import_check:
+        _import_check(application, daemon["home"], daemon.get("python_path") or [], environ, user, group)
+
+    to_terminal = ns.log_to_terminal
+    context = {
+        "version": __version__, "command": command, "server_root": server_root, "httpd": httpd,
+        "server_name": ns.server_name or "localhost", "modules": modules, "module_path": module_path,
+        "module_version": version, "user": user, "group": group, "port": port, "https_port": https_port,
+        "listen": lambda number: "%s:%d" % ("[%s]" % ns.host if ":" in ns.host else ns.host, number)
+        if ns.host else str(number),
+        "mime_types": discovery.mime_types(),
+        "error_log": "/dev/stderr" if to_terminal else os.path.join(server_root, "error_log"),
+        "access_log": ("/dev/stdout" if to_terminal else os.path.join(server_root, "access_log"))
+        if ns.access_log else None,
+        "log_level": ns.log_level, "mpm": _mpm(daemon),
+        "document_root": document_root or os.path.join(server_root, "htdocs"),
+        "serve_document_root": bool(document_root), "url_aliases": aliases,
+        "enable_sendfile": ns.enable_sendfile, "dont_write_bytecode": ns.dont_write_bytecode,
+        "python_hash_seed": seed, "daemon_directive": directive, "process_group": PROCESS_GROUP,
+        "include_files": includes, "ssl_certificate_file": certificate, "ssl_certificate_key_file": key,
+        "application_type": application[0], "entry_point": application[1], "callable_object": application[2],
+        "environ": environ, "reload_on_changes": ns.reload_on_changes, "reload_interval": RELOAD_INTERVAL,
+        "monitor_files": [application[1]] if application[0] == "script" else [],
+    }
+    templates = _environment()
+    files = {"httpd.conf": (templates.get_template("httpd.conf.j2").render(context), 0o644),
+             "handler.wsgi": (templates.get_template("handler.wsgi.j2").render(context), 0o644)}
+    if command == "setup-server":
+        files["apachectl"] = (templates.get_template("apachectl.j2").render(context), 0o755)
+    return Setup(context, files, summary(context, daemon))
+
+
+def _seconds(value):
+    if value is None:
+        return "Apache's Timeout"
+    return "off" if not value else "%s s" % value
+
+
+def _bytes(value):
+    return "off" if not value else "%d MiB" % (int(value) // 2 ** 20) if int(value) >= 2 ** 20 else "%s bytes" % value
+
+
+def summary(context, daemon):
+    """The lines start-server and setup-server print: where, what, how big, which limits."""
+    scheme_host = "localhost" if not context["port"] else context["server_name"]
+    urls = ["http://%s:%d/" % (scheme_host, context["port"])]
+    if context["https_port"]:
+        urls.append("https://%s:%d/" % (scheme_host, context["https_port"]))
+    value = lambda key: daemon_value(daemon, key)  # noqa: E731 - a short local alias
+    lines = [
+        "URL          %s" % "  ".join(urls),
+        "application  %s (%s)" % (context["entry_point"], context["application_type"]),
+        "daemon       %d process(es) x %d thread(s)%s, home %s" % (
+            value("processes"), value("threads"),
+            ", as %s:%s" % (context["user"], context["group"]) if context["user"] else "", value("home")),
+        "timeouts     request %s, graceful %s, queue %s, inactivity %s, socket %s, connect %s" % tuple(
+            _seconds(value(key)) for key in ("request_timeout", "graceful_timeout", "queue_timeout",
+                                              "inactivity_timeout", "socket_timeout", "connect_timeout")),
+        "limits       memory %s, virtual memory %s, cpu time %s, maximum requests %s" % (
+            _bytes(value("memory_limit")), _bytes(value("virtual_memory_limit")),
+            _seconds(value("cpu_time_limit")), value("maximum_requests") or "off"),
+        "mod_wsgi     %s  %s" % (context["module_version"] or "?", context["module_path"]),
+        "server root  %s%s" % (context["server_root"], "" if context["error_log"].startswith("/dev/")
+                               else " (error_log there)"),
+    ]
+    if context["reload_on_changes"]:
+        lines.append("reloading    on code changes (checked every %s s)" % context["reload_interval"])
+    return lines
+
+
+def write(setup, dry_run=False):
+    """Write the server root's files that differ; return the names of those (to be) written."""
+    changed = []
+    for name, (content, mode) in sorted(setup.files.items()):
+        path = os.path.join(setup.server_root, name)
+        try:
+            with open(path) as current:
+                same = current.read() == content and (os.stat(path).st_mode & 0o777) == mode
+        except OSError:
+            same = False
+        if same:
+            continue
+        changed.append(name)
+        if dry_run:
+            continue
+        os.makedirs(setup.server_root, mode=0o755, exist_ok=True)
+        os.makedirs(setup.context["document_root"], mode=0o755, exist_ok=True)
+        temporary = path + ".tmp"
+        with open(temporary, "w") as out:
+            out.write(content)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    if not dry_run:
+        os.makedirs(setup.context["document_root"], mode=0o755, exist_ok=True)
+    return changed
+
+
+def configtest(setup):
+    """``httpd -t`` on the written configuration; ConfigurationError with Apache's message."""
+    done = subprocess.run([setup.context["httpd"], "-f", setup.config, "-t"], capture_output=True, text=True,
+                          timeout=60)
+    if done.returncode != 0:
+        raise ConfigurationError("Apache refuses %s: %s" % (setup.config, " ".join(done.stderr.split())))
+
+
+def start(setup):
+    """Replace this process by httpd in the foreground: it then owns the signals (SIGINT and SIGTERM
+    stop it, SIGUSR1 restarts it gracefully, SIGHUP restarts it)."""
+    httpd = setup.context["httpd"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(httpd, [httpd, "-f", setup.config, "-DFOREGROUND"])

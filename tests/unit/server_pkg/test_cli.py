@@ -1,0 +1,126 @@
+"""wsgi-express from the command line: each bad input is one line naming the flag, and exit status 2."""
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from wsgi_express._shared import rlimits
+
+EXPRESS = [sys.executable, "-m", "wsgi_express"]
+
+
+def express(*args, cwd=None):
+    return subprocess.run([*EXPRESS, *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+@pytest.fixture
+def script(tmp_path):
+    path = tmp_path / "app.wsgi"
+    path.write_text("def application(environ, start_response):\n"
+                    "    start_response('200 OK', [])\n    return [b'ok']\n")
+    return str(path)
+
+
+@pytest.fixture
+def busy_port():
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        yield holder.getsockname()[1]
+
+
+def user_flags():
+    """As root, the launcher insists on an unprivileged user; these tests run as root in CI."""
+    return ["--user", "nobody"] if os.geteuid() == 0 else []
+
+
+@pytest.fixture
+def as_root():
+    if os.geteuid() != 0:
+        pytest.fail("this test checks what the launcher does for root; run it as root (make test does)")
+
+
+CASES = [
+    (["start-server", "/nonexistent/app.wsgi"], "SCRIPT=/nonexistent/app.wsgi does not exist"),
+    (["start-server"], "no application given"),
+    (["start-server", "--application-type", "module", "--entry-point", "not a module"],
+     "--entry-point=not a module is not a module"),
+    (["start-server", "{script}", "--port", "http"], "--port=http is not a port number"),
+    (["start-server", "{script}", "--https-port", "8443"], "--https-port=8443 needs --ssl-certificate-file"),
+    (["start-server", "{script}", "--memory-limit", "512M"], "--memory-limit=512M is not a byte count"),
+    (["start-server", "{script}", "--threads", "0"], "--threads=0 is out of range"),
+    (["start-server", "{script}", "--python-hash-seed", "often"], "--python-hash-seed='often' is not valid"),
+    (["start-server", "{script}", "--url-alias", "static", "/tmp"], "--url-alias static /tmp: the URL must start"),
+    (["start-server", "{script}", "--url-alias", "/s", "/nonexistent"], "/nonexistent does not exist"),
+    (["start-server", "{script}", "--include-file", "/nonexistent.conf"], "--include-file=/nonexistent.conf"),
+    (["start-server", "{script}", "--module-path", "/nonexistent.so", "--port", "{free}",
+      "--httpd-executable", "/bin/true", "--modules-directory", "/tmp"], "--module-path=/nonexistent.so does not exist"),
+    (["start-server", "{script}", "--httpd-executable", "{script}", "--port", "{free}"],
+     "--httpd-executable={script} is not an executable file"),
+    (["start-server", "{script}", "--port", "{busy}"], "is already in use"),
+    (["setup-server", "{script}", "--threads", "-1"], "--threads=-1 is out of range"),
+    (["check-rlimits", "--cpu-time-limit", "1.5"], "--cpu-time-limit=1.5 is not a whole number"),
+    (["module-location", "--module-path", "/nonexistent.so"], "--module-path=/nonexistent.so does not exist"),
+]
+
+
+@pytest.mark.parametrize("args,message", CASES, ids=[" ".join(c[0][:3]) for c in CASES])
+def test_bad_input_is_one_line_and_status_2(args, message, script, busy_port):
+    with socket.socket() as probe:
+        probe.bind(("", 0))
+        free = probe.getsockname()[1]
+    filled = [a.format(script=script, busy=busy_port, free=free) for a in args]
+    if filled[0] in ("start-server", "setup-server"):
+        filled += user_flags()
+    done = express(*filled)
+    assert done.returncode == 2, done
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert message.format(busy=busy_port, script=script) in lines[0]
+    assert done.stdout == ""
+
+
+def test_unknown_flag_is_one_line_and_status_2(script):
+    done = express("start-server", script, "--request-timout", "5")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == ["wsgi-express: error: unrecognized arguments: --request-timout 5"]
+
+
+def test_root_needs_an_unprivileged_user(script, as_root):
+    assert "--user is required when wsgi-express runs as root" in express("start-server", script).stderr
+    refused = express("start-server", script, "--user", "root")
+    assert refused.returncode == 2 and "--user=root has uid 0" in refused.stderr
+    assert "--user=no-such-user is not a user" in express("start-server", script, "--user", "no-such-user").stderr
+
+
+def test_check_rlimits_reports_what_a_direct_probe_shows():
+    limit = 256 * 2 ** 20
+    done = express("check-rlimits", "--json", "--memory-limit", str(limit), "--cpu-time-limit", "10")
+    report = json.loads(done.stdout)
+    for name in ("RLIMIT_DATA", "RLIMIT_AS", "RLIMIT_VMEM", "RLIMIT_CPU"):
+        direct = rlimits.probe(name, limit if name == "RLIMIT_DATA" else 10 if name == "RLIMIT_CPU" else None)
+        assert {k: report["rlimits"][name][k] for k in ("defined", "accepted", "enforced")} == \
+            {k: direct[k] for k in ("defined", "accepted", "enforced")}, name
+    assert done.returncode == (1 if report["unenforced"] else 0)
+    assert report["options"]["memory-limit"]["asked"] == limit
+
+
+def test_check_rlimits_table_for_people():
+    done = express("check-rlimits")
+    rows = done.stdout.splitlines()
+    assert rows[0].split()[:5] == ["option", "rlimit", "defined", "accepted", "enforced"]
+    assert {row.split()[1] for row in rows[1:] if row.split()[0].endswith("limit")} == \
+        {"RLIMIT_DATA", "RLIMIT_AS", "RLIMIT_VMEM", "RLIMIT_CPU"}
+    assert done.returncode == 0
+
+
+def test_check_rlimits_fails_when_a_limit_asked_for_cannot_be_set():
+    """A limit above the hard limit is refused by setrlimit, so it is not enforced: status 1."""
+    done = subprocess.run(["sh", "-c", "ulimit -d 1048576 && exec \"$@\"", "sh", *EXPRESS, "check-rlimits",
+                           "--json", "--memory-limit", str(4 * 2 ** 30)], capture_output=True, text=True, timeout=60)
+    report = json.loads(done.stdout)
+    assert report["rlimits"]["RLIMIT_DATA"]["accepted"] is False
+    assert report["unenforced"] == ["memory-limit"] and done.returncode == 1
