@@ -18,7 +18,6 @@ def start_server(ns, application=None, environ=None):
     """Configure, write the server root, print the summary, check the config and exec httpd."""
     setup = server.configure(ns, "start-server", application, environ)
     server.write(setup)
-    server.configtest(setup)
     print("%s %s: serving on Apache httpd with mod_wsgi" % (PROG, __version__))
     for line in setup.summary:
         print("  " + line)
@@ -29,8 +28,6 @@ def start_server(ns, application=None, environ=None):
 def setup_server(ns):
     setup = server.configure(ns, "setup-server", check_port=False)
     changed = server.write(setup, dry_run=ns.dry_run)
-    if not ns.dry_run:
-        server.configtest(setup)
     for line in setup.summary:
         print(line)
     print("control      %s/apachectl start|stop|restart|graceful|configtest|foreground" % setup.server_root)

@@ -31,7 +31,7 @@ def add_daemon_arguments(parser):
         # argparse formats help with %: the table's "%{GROUP}" must reach it as "%%{GROUP}".
         kwargs = {"dest": option.key, "metavar": _metavar(option), "default": None,
                   "help": option.doc.replace("%", "%%")}
-        if option.kind == "paths":
+        if option.kind in ("paths", "names"):
             kwargs["action"] = "append"
             kwargs["help"] += " Repeat the flag for more."
         group.add_argument(*flags, **kwargs)

@@ -142,6 +142,10 @@ def daemon_value(daemon, key):
 def daemon_options(ns, application, user, group, port):
     """The WSGIDaemonProcess options from the flags, with the launcher's defaults, checked."""
     options = {option.key: getattr(ns, option.key, None) for option in OPTIONS}
+    # --supplementary-groups a,b and --supplementary-groups a --supplementary-groups b are the same.
+    for option in OPTIONS:
+        if option.kind == "names" and options[option.key]:
+            options[option.key] = ",".join(options[option.key])
     if application[0] == "script" and options["home"] is None:
         options["home"] = os.path.dirname(application[1])
     defaults = {"home": os.getcwd(), "python_home": sys.prefix, "display_name": "(wsgi:%d)" % port,
@@ -319,39 +323,49 @@ def summary(context, daemon):
     return lines
 
 
+def _unchanged(path, content, mode):
+    try:
+        with open(path) as current:
+            return current.read() == content and (os.stat(path).st_mode & 0o777) == mode
+    except OSError:
+        return False
+
+
 def write(setup, dry_run=False):
-    """Write the server root's files that differ; return the names of those (to be) written."""
-    changed = []
-    for name, (content, mode) in sorted(setup.files.items()):
-        path = os.path.join(setup.server_root, name)
-        try:
-            with open(path) as current:
-                same = current.read() == content and (os.stat(path).st_mode & 0o777) == mode
-        except OSError:
-            same = False
-        if same:
-            continue
-        changed.append(name)
-        if dry_run:
-            continue
-        os.makedirs(setup.server_root, mode=0o755, exist_ok=True)
-        os.makedirs(setup.context["document_root"], mode=0o755, exist_ok=True)
-        temporary = path + ".tmp"
-        with open(temporary, "w") as out:
-            out.write(content)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    if not dry_run:
-        os.makedirs(setup.context["document_root"], mode=0o755, exist_ok=True)
+    """Write the server root's files that differ, and only once ``httpd -t`` accepts the new
+    configuration: a configuration Apache refuses never replaces the running one.  Returns the
+    names of the files (to be) written."""
+    root = setup.server_root
+    changed = [name for name, (content, mode) in sorted(setup.files.items())
+               if not _unchanged(os.path.join(root, name), content, mode)]
+    if dry_run:
+        return changed
+    os.makedirs(root, mode=0o755, exist_ok=True)
+    os.makedirs(setup.context["document_root"], mode=0o755, exist_ok=True)
+    staged = {}
+    try:
+        for name in changed:
+            content, mode = setup.files[name]
+            staged[name] = os.path.join(root, "%s.new" % name)
+            with open(staged[name], "w") as out:
+                out.write(content)
+            os.chmod(staged[name], mode)
+        configtest(setup, staged.get("httpd.conf", setup.config))
+        for name, path in staged.items():
+            os.replace(path, os.path.join(root, name))
+    finally:
+        for path in staged.values():
+            if os.path.exists(path):
+                os.unlink(path)
     return changed
 
 
-def configtest(setup):
-    """``httpd -t`` on the written configuration; ConfigurationError with Apache's message."""
-    done = subprocess.run([setup.context["httpd"], "-f", setup.config, "-t"], capture_output=True, text=True,
-                          timeout=60)
+def configtest(setup, config):
+    """``httpd -t`` on ``config``; ConfigurationError with Apache's message if it refuses it."""
+    done = subprocess.run([setup.context["httpd"], "-f", config, "-t"], capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
-        raise ConfigurationError("Apache refuses %s: %s" % (setup.config, " ".join(done.stderr.split())))
+        raise ConfigurationError("Apache refuses the configuration, which is left as it was: %s"
+                                 % " ".join(done.stderr.split()))
 
 
 def start(setup):

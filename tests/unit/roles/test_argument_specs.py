@@ -29,13 +29,14 @@ def test_every_role_has_specs():
     assert [p.name for p in role_dirs()] == sorted(p.name for p in ROLES.iterdir() if p.is_dir())
 
 
-def test_site_app_defaults_are_app_options():
-    role = ROLES / "site"
-    apps = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]["site_apps"]
-    defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text())["site_app_defaults"]
+@pytest.mark.parametrize("role,required", [("site", {"name", "server_name"}), ("express", {"name", "entry"})])
+def test_app_defaults_are_app_options(role, required):
+    specs = yaml.safe_load((ROLES / role / "meta" / "argument_specs.yml").read_text())
+    apps = specs["argument_specs"]["main"]["options"]["%s_apps" % role]
+    defaults = yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text())["%s_app_defaults" % role]
     assert set(defaults) <= set(apps["options"]), set(defaults) - set(apps["options"])
-    required = {name for name, spec in apps["options"].items() if spec.get("required")}
-    assert required == {"name", "server_name"} and not required & set(defaults)
+    assert {name for name, spec in apps["options"].items() if spec.get("required")} == required
+    assert not required & set(defaults)
 
 
 def test_site_daemon_docs_come_from_the_option_table():
