@@ -14,9 +14,9 @@ from wsgi_express.options import Parser, add_module_arguments, add_server_argume
 PROG = "wsgi-express"
 
 
-def start_server(ns, application=None, environ=None):
-    """Configure, write the server root, print the summary, check the config and exec httpd."""
-    setup = server.configure(ns, "start-server", application, environ)
+def start_server(ns, application=None, environ=None, command="start-server"):
+    """Configure, write the server root (Apache checks it first), print the summary, exec httpd."""
+    setup = server.configure(ns, command, application, environ)
     server.write(setup)
     print("%s %s: serving on Apache httpd with mod_wsgi" % (PROG, __version__))
     for line in setup.summary:

@@ -1,0 +1,1 @@
+"""Django finds the runmodwsgi command here."""
