@@ -12,7 +12,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzip
 SANITY_ROOT := $(or $(TMPDIR),/tmp)/wsgi-apache-sanity/ansible_collections/wsgi/apache
-SCENARIOS := mod_wsgi mod_wsgi_releases site
+SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
 .PHONY: test setup deploy lint unit sanity molecule integration stop-hosts clean
 

@@ -16,7 +16,7 @@ description:
   - Values are not checked here; C(wsgi-express) checks them and names the flag when one is wrong.
 options:
   _input:
-    description: The options, such as C({request_timeout: 60, reload_on_changes: true}).
+    description: "The options, such as C({request_timeout: 60, reload_on_changes: true})."
     type: dict
     required: true
 """

@@ -6,17 +6,12 @@ Then bad inputs are refused leaving every file byte-identical, and a vhost Apach
 rolled back while the old apps keep answering.
 """
 import hashlib
-import http.client
-import json
-import os
-import ssl
-import subprocess
-import threading
 import time
 
 import pytest
 
 from conftest import ROOT, run_play
+from helpers import daemon_pids, files_digest, get, in_background, run_adhoc, wait_for
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "site.yml"
 PROBE = str(ROOT / "tests" / "integration" / "apps" / "probe")
@@ -61,86 +56,11 @@ def stage_vars(stage):
             "site_enable_sendfile": True}
 
 
-# ---------------------------------------------------------------------------- helpers
-
-class Answer:
-    def __init__(self, status, headers, body, elapsed):
-        self.status, self.headers, self.body, self.elapsed = status, headers, body, elapsed
-
-    def json(self):
-        return json.loads(self.body)
-
-    def all(self, name):
-        return [value for key, value in self.headers if key.lower() == name.lower()]
-
-
-def get(host, port, path, https=False, timeout=60):
-    """One request from this machine to the test host; errors of the connection are an Answer too."""
-    if https:
-        conn = http.client.HTTPSConnection(host.address, port, timeout=timeout,
-                                           context=ssl._create_unverified_context())
-    else:
-        conn = http.client.HTTPConnection(host.address, port, timeout=timeout)
-    started = time.monotonic()
-    try:
-        conn.request("GET", path)
-        resp = conn.getresponse()
-        return Answer(resp.status, resp.getheaders(), resp.read(), time.monotonic() - started)
-    except (OSError, http.client.HTTPException) as exc:
-        return Answer(None, [], repr(exc).encode(), time.monotonic() - started)
-    finally:
-        conn.close()
-
-
-def in_background(host, port, path, **kwargs):
-    """Start a request in a thread; join() returns its Answer."""
-    box = {}
-    thread = threading.Thread(target=lambda: box.setdefault("answer", get(host, port, path, **kwargs)))
-    thread.start()
-
-    def join(timeout=90):
-        thread.join(timeout)
-        return box.get("answer")
-    return join
-
-
-def daemon_pids(host, label):
-    """Pids of the daemon processes whose ps name starts with label (display-name)."""
-    out = host.ssh("ps -eo pid=,args=").stdout
-    return {int(line.split(None, 1)[0]) for line in out.splitlines()
-            if len(line.split(None, 1)) == 2 and line.split(None, 1)[1].startswith(label)}
-
-
-def wait_for(predicate, seconds, step=0.5):
-    """Poll predicate until it is truthy or seconds pass (bounded); return its last value."""
-    deadline = time.monotonic() + seconds
-    value = predicate()
-    while not value and time.monotonic() < deadline:
-        time.sleep(step)
-        value = predicate()
-    return value
-
-
 def converge(host, inventory, extra):
     result = run_play(PLAYBOOK, inventory, extra)
     assert result.rc == 0, result
     wait_for(lambda: get(host, 8081, "/env").status == 200, 20)
     return result
-
-
-def files_digest(host, where="/etc /srv /var/lib/wsgi-apache /usr/local"):
-    """One digest of every regular file and symlink (path and content or target) under where."""
-    return host.ssh(f"(find {where} -xdev \\( -type f -o -type l \\) -print0 2>/dev/null | sort -z | xargs -0 sha256sum; "
-                    f"find {where} -xdev -type l -printf '%p -> %l\\n' | sort) | sha256sum").stdout.split()[0]
-
-
-def run_adhoc(host, inventory, module, args):
-    """Run one module on the host; its result as a dict."""
-    proc = subprocess.run(["ansible", "-i", str(inventory), "all", "-o", "-m", module, "-a", args], text=True,
-                          capture_output=True, cwd=ROOT, timeout=300, check=False,
-                          env={**os.environ, "ANSIBLE_NOCOLOR": "1"})
-    assert proc.returncode == 0 and " => " in proc.stdout, proc.stdout + proc.stderr
-    return json.loads(proc.stdout.split(" => ", 1)[1])
 
 
 def reloads(host):

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from wsgi_express._shared.layout import FINGERPRINT_PATH, MODULE_FILENAME, libpython_from_ldd, module_version, read_fingerprint
+from wsgi_express._shared.layout import FINGERPRINT_PATH, MODULE_FILENAME, libpython_from_ldd, read_fingerprint
 from wsgi_express.errors import ConfigurationError
 
 APXS_NAMES = ("apxs", "apxs2")
@@ -35,7 +35,7 @@ def apxs_query(name):
     if not apxs:
         return None
     try:
-        out = subprocess.run([apxs, "-q", name], capture_output=True, text=True, timeout=30).stdout.strip()
+        out = subprocess.run([apxs, "-q", name], capture_output=True, text=True, timeout=30, check=False).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return out or None
@@ -103,7 +103,7 @@ def module_python(path):
     if not ldd:
         return None
     try:
-        out = subprocess.run([ldd, path], capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run([ldd, path], capture_output=True, text=True, timeout=30, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     return libpython_from_ldd(out)["python"]
@@ -123,7 +123,7 @@ def check_module_python(path, python=None):
 def compiled_in(httpd):
     """The modules built into httpd (``httpd -l``), such as {'mod_unixd.c', ...}."""
     try:
-        out = subprocess.run([httpd, "-l"], capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run([httpd, "-l"], capture_output=True, text=True, timeout=30, check=False).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         raise ConfigurationError("cannot run %s -l: %s" % (httpd, exc))
     return {line.strip() for line in out.splitlines() if line.strip().endswith(".c")}

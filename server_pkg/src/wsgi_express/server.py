@@ -28,6 +28,9 @@ BASE_MODULES = (("unixd_module", "mod_unixd.so"), ("authz_core_module", "mod_aut
 REWRITE_MODULES = (("rewrite_module", "mod_rewrite.so"),)
 SSL_MODULES = (("socache_shmcb_module", "mod_socache_shmcb.so"), ("ssl_module", "mod_ssl.so"))
 THREADS_PER_CHILD = 25
+# The timeouts start-server's summary shows, in its order.
+TIMEOUTS_SHOWN = ("request_timeout", "graceful_timeout", "queue_timeout", "inactivity_timeout", "socket_timeout",
+                  "connect_timeout")
 _MODULE_ENTRY = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$")
 
 
@@ -115,7 +118,7 @@ def _import_check(application, home, python_path, environ, user, group):
     try:
         done = subprocess.run([sys.executable, "-c", code] + list(application), cwd=home, env=env,
                               user=user, group=group, capture_output=True, text=True,
-                              timeout=IMPORT_CHECK_TIMEOUT)
+                              timeout=IMPORT_CHECK_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         raise ConfigurationError("%s did not finish loading within %d s: fix what it waits for, or start "
                                  "with --skip-import-check" % (application[1], IMPORT_CHECK_TIMEOUT))
@@ -301,7 +304,10 @@ def summary(context, daemon):
     urls = ["http://%s:%d/" % (scheme_host, context["port"])]
     if context["https_port"]:
         urls.append("https://%s:%d/" % (scheme_host, context["https_port"]))
-    value = lambda key: daemon_value(daemon, key)  # noqa: E731 - a short local alias
+
+    def value(key):
+        return daemon_value(daemon, key)
+
     lines = [
         "URL          %s" % "  ".join(urls),
         "application  %s (%s)" % (context["entry_point"], context["application_type"]),
@@ -309,14 +315,13 @@ def summary(context, daemon):
             value("processes"), value("threads"),
             ", as %s:%s" % (context["user"], context["group"]) if context["user"] else "", value("home")),
         "timeouts     request %s, graceful %s, queue %s, inactivity %s, socket %s, connect %s" % tuple(
-            _seconds(value(key)) for key in ("request_timeout", "graceful_timeout", "queue_timeout",
-                                              "inactivity_timeout", "socket_timeout", "connect_timeout")),
+            _seconds(value(key)) for key in TIMEOUTS_SHOWN),
         "limits       memory %s, virtual memory %s, cpu time %s, maximum requests %s" % (
             _bytes(value("memory_limit")), _bytes(value("virtual_memory_limit")),
             _seconds(value("cpu_time_limit")), value("maximum_requests") or "off"),
         "mod_wsgi     %s  %s" % (context["module_version"] or "?", context["module_path"]),
-        "server root  %s%s" % (context["server_root"], "" if context["error_log"].startswith("/dev/")
-                               else " (error_log there)"),
+        "server root  %s%s" % (context["server_root"],
+                               "" if context["error_log"].startswith("/dev/") else " (error_log there)"),
     ]
     if context["reload_on_changes"]:
         lines.append("reloading    on code changes (checked every %s s)" % context["reload_interval"])
@@ -362,7 +367,7 @@ def write(setup, dry_run=False):
 
 def configtest(setup, config):
     """``httpd -t`` on ``config``; ConfigurationError with Apache's message if it refuses it."""
-    done = subprocess.run([setup.context["httpd"], "-f", config, "-t"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([setup.context["httpd"], "-f", config, "-t"], capture_output=True, text=True, timeout=60, check=False)
     if done.returncode != 0:
         raise ConfigurationError("Apache refuses the configuration, which is left as it was: %s"
                                  % " ".join(done.stderr.split()))

@@ -13,7 +13,7 @@ EXPRESS = [sys.executable, "-m", "wsgi_express"]
 
 
 def express(*args, cwd=None):
-    return subprocess.run([*EXPRESS, *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+    return subprocess.run([*EXPRESS, *args], capture_output=True, text=True, timeout=60, cwd=cwd, check=False)
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_check_rlimits_table_for_people():
 def test_check_rlimits_fails_when_a_limit_asked_for_cannot_be_set():
     """A limit above the hard limit is refused by setrlimit, so it is not enforced: status 1."""
     done = subprocess.run(["sh", "-c", "ulimit -d 1048576 && exec \"$@\"", "sh", *EXPRESS, "check-rlimits",
-                           "--json", "--memory-limit", str(4 * 2 ** 30)], capture_output=True, text=True, timeout=60)
+                           "--json", "--memory-limit", str(4 * 2 ** 30)], capture_output=True, text=True, timeout=60, check=False)
     report = json.loads(done.stdout)
     assert report["rlimits"]["RLIMIT_DATA"]["accepted"] is False
     assert report["unenforced"] == ["memory-limit"] and done.returncode == 1

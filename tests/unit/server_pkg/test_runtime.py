@@ -40,7 +40,7 @@ def test_check_reports_one_line(tmp_path, source, expected):
     path = tmp_path / "app.wsgi"
     path.write_text(source)
     done = subprocess.run([sys.executable, "-c", "from wsgi_express.runtime import check_main; check_main()",
-                           "script", str(path), "application"], capture_output=True, text=True, timeout=60)
+                           "script", str(path), "application"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1
     assert done.stderr.strip() == expected.format(path=path)
 

@@ -7,6 +7,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.wsgi.apache.plugins.module_utils.layout import MODULE_FILENAME
 from ansible_collections.wsgi.apache.plugins.modules import mod_wsgi_info
 
+
 @pytest.fixture
 def apache(tmp_path, build_module):
     libexec = tmp_path / "modules"

@@ -1,0 +1,332 @@
+"""wsgi-express and the wsgi.apache.express role on a real bookworm host.
+
+The role builds mod_wsgi, installs the collection's package into the probe app's virtualenv and
+runs the app as a systemd service.  Then that virtualenv's wsgi-express runs start-server by
+hand: serving, static files, reloading on a code change, signals, bad input; and a Django
+project made by django-admin is served by manage.py runmodwsgi.
+"""
+import json
+import shlex
+import time
+
+import pytest
+
+from conftest import ROOT, run_play
+from helpers import daemon_pids, get, run_adhoc, wait_for
+
+from ansible_collections.wsgi.apache.plugins.filter.daemon_process import daemon_process
+
+PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "express.yml"
+PROBE = str(ROOT / "tests" / "integration" / "apps" / "probe")
+APP_DIR = "/srv/wsgi-express/probe/app"
+VENV = "/srv/wsgi-express/probe/venv"
+EXPRESS = VENV + "/bin/wsgi-express"
+SERVER_ROOT = "/srv/wsgi-express/probe/server"
+DAEMON = {"processes": 2, "threads": 4, "request_timeout": 30, "maximum_requests": 500}
+ROLE_VARS = {"express_apps": [{
+    "name": "probe", "src": PROBE, "entry": "app.wsgi", "port": 8000, "daemon": DAEMON,
+    "options": {"url_alias": [["/static", APP_DIR + "/static"]], "access_log": True}}]}
+HELLO = ("def application(environ, start_response):\n"
+         "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+         "    return [b'%s']\n")
+
+
+@pytest.fixture(scope="module")
+def host(start_host):
+    return start_host("express")
+
+
+@pytest.fixture(scope="module")
+def converged(host, inventory):
+    result = run_play(PLAYBOOK, inventory, ROLE_VARS)
+    assert result.rc == 0, result
+    assert wait_for(lambda: get(host, 8000, "/env").status == 200, 20)
+    return result
+
+
+# ---------------------------------------------------------------------------- the role
+
+def test_service_is_enabled_active_and_serves(host, converged):
+    assert host.ssh("systemctl is-enabled wsgi-express-probe.service").stdout.strip() == "enabled"
+    assert host.ssh("systemctl is-active wsgi-express-probe.service").stdout.strip() == "active"
+    seen = get(host, 8000, "/env").json()
+    assert seen["user"] == "wsgi-probe" and seen["cwd"] == APP_DIR
+    static = get(host, 8000, "/static/hello.txt")
+    assert static.status == 200 and static.body == open(PROBE + "/static/hello.txt", "rb").read()
+
+
+def test_role_and_site_filter_render_the_same_directive(host, inventory, converged):
+    """The launcher on the host wrote the directive the site role's filter gives for the same options."""
+    written = [line for line in host.ssh(f"cat {SERVER_ROOT}/httpd.conf").stdout.splitlines()
+               if line.startswith("WSGIDaemonProcess ")]
+    version = run_adhoc(host, inventory, "wsgi.apache.mod_wsgi_info", "")["version"]
+    options = dict(DAEMON, user="wsgi-probe", group="wsgi-probe", display_name="(wsgi:8000)", home=APP_DIR,
+                   python_home=VENV)
+    assert written == [daemon_process(options, "express", version, "express_apps[probe].daemon")]
+
+
+def test_second_run_changes_nothing_and_keeps_the_processes(host, inventory, converged):
+    pids = daemon_pids(host, "(wsgi:8000)")
+    assert len(pids) == 2
+    result = run_play(PLAYBOOK, inventory, ROLE_VARS)
+    assert result.rc == 0 and result.changed == 0, result
+    assert daemon_pids(host, "(wsgi:8000)") == pids
+    check = run_play(PLAYBOOK, inventory, ROLE_VARS, check=True)
+    assert check.rc == 0 and check.changed == 0, check
+
+
+def test_a_changed_option_restarts_the_service_once(host, inventory, converged):
+    pids = daemon_pids(host, "(wsgi:8000)")
+    changed = {"express_apps": [dict(ROLE_VARS["express_apps"][0], daemon=dict(DAEMON, processes=1))]}
+    result = run_play(PLAYBOOK, inventory, changed)
+    assert result.rc == 0, result
+    assert wait_for(lambda: len(daemon_pids(host, "(wsgi:8000)")) == 1, 20)
+    assert not daemon_pids(host, "(wsgi:8000)") & pids
+    back = run_play(PLAYBOOK, inventory, ROLE_VARS)
+    assert back.rc == 0 and wait_for(lambda: len(daemon_pids(host, "(wsgi:8000)")) == 2, 20)
+
+
+def test_bad_daemon_option_is_refused_before_anything_changes(host, inventory, converged):
+    before = host.ssh(f"sha256sum {SERVER_ROOT}/httpd.conf").stdout
+    bad = {"express_apps": [dict(ROLE_VARS["express_apps"][0], daemon={"memory_limit": "512M"})]}
+    result = run_play(PLAYBOOK, inventory, bad)
+    assert result.rc != 0
+    assert "express_apps[probe].daemon.memory_limit='512M' is not a byte count" in result.output
+    assert host.ssh(f"sha256sum {SERVER_ROOT}/httpd.conf").stdout == before
+
+
+def test_bad_server_option_is_refused_by_the_dry_run(host, inventory, converged):
+    before = host.ssh(f"sha256sum {SERVER_ROOT}/httpd.conf").stdout
+    bad = {"express_apps": [dict(ROLE_VARS["express_apps"][0], options={"python_hash_seed": "often"})]}
+    result = run_play(PLAYBOOK, inventory, bad)
+    assert result.rc != 0 and "--python-hash-seed='often' is not valid" in result.output
+    assert host.ssh(f"sha256sum {SERVER_ROOT}/httpd.conf").stdout == before
+
+
+def test_survives_systemctl_restart(host, converged):
+    pids = daemon_pids(host, "(wsgi:8000)")
+    host.ssh("systemctl restart wsgi-express-probe.service")
+    assert wait_for(lambda: get(host, 8000, "/env").status == 200, 20)
+    assert not daemon_pids(host, "(wsgi:8000)") & pids
+
+
+# ---------------------------------------------------------------------------- start-server by hand
+
+def processes_of(host, server_root):
+    """Pids of the processes running httpd (or its daemons) with server_root's httpd.conf."""
+    out = host.ssh("ps -eo pid=,args=").stdout
+    return [line.split()[0] for line in out.splitlines() if f"-f {server_root}/httpd.conf" in line]
+
+
+class Server:
+    """One start-server on the host, in the background, stopped (SIGTERM) at the end."""
+
+    def __init__(self, host, port, args, cwd="/tmp"):
+        self.host, self.port = host, port
+        self.root = f"/tmp/wsgi-express-{port}"
+        self.log = f"/tmp/start-server-{port}.log"
+        argv = [EXPRESS, "start-server", *args, "--port", str(port), "--user", "www-data"]
+        command = " ".join(shlex.quote(a) for a in argv)
+        host.ssh(f"cd {cwd} && (setsid timeout 600 {command} > {self.log} 2>&1 < /dev/null &)")
+
+    def up(self, path="/"):
+        return wait_for(lambda: get(self.host, self.port, path, timeout=5).status is not None, 30)
+
+    def output(self):
+        return self.host.ssh(f"cat {self.log}", check=False).stdout
+
+    def httpd_pid(self):
+        return int(self.host.ssh(f"cat {self.root}/httpd.pid").stdout)
+
+    def processes(self):
+        return processes_of(self.host, self.root)
+
+    def stop(self):
+        self.host.ssh(f"kill -TERM $(cat {self.root}/httpd.pid) 2>/dev/null || true")
+        return wait_for(lambda: not self.processes(), 20)
+
+
+@pytest.fixture(scope="module")
+def hello_dir(host, converged):
+    host.ssh("mkdir -p /srv/hello/static /srv/hello/docs && echo static-hello > /srv/hello/static/s.txt"
+             " && echo doc-file > /srv/hello/docs/page.txt")
+    host.ssh(f"cat > /srv/hello/app.wsgi <<'EOF'\n{HELLO % 'one'}EOF")
+    return "/srv/hello"
+
+
+@pytest.fixture
+def hello(host, hello_dir):
+    servers = []
+
+    def start(port, *args, **kwargs):
+        server = Server(host, port, [f"{hello_dir}/app.wsgi", *args], **kwargs)
+        servers.append(server)
+        assert server.up(), server.output()
+        return server
+    yield start
+    for server in servers:
+        server.stop()
+    host.ssh(f"cat > {hello_dir}/app.wsgi <<'EOF'\n{HELLO % 'one'}EOF")
+
+
+def test_start_server_serves_prints_the_url_and_stops_on_sigterm(host, hello):
+    server = hello(8101, "--url-alias", "/static", "/srv/hello/static")
+    answer = get(host, 8101, "/")
+    assert answer.status == 200 and answer.body == b"one"
+    static = get(host, 8101, "/static/s.txt")
+    assert static.status == 200 and static.body == b"static-hello\n"
+    out = server.output()
+    assert "URL          http://localhost:8101/" in out and "1 process(es) x 15 thread(s)" in out
+    assert server.processes()
+    assert server.stop(), "processes left after SIGTERM: %s" % server.processes()
+    assert "caught SIGTERM, shutting down" in host.ssh(f"cat {server.root}/error_log").stdout
+
+
+def test_reload_on_changes_picks_up_an_edit(host, hello, hello_dir):
+    hello(8102, "--reload-on-changes")
+    assert get(host, 8102, "/").body == b"one"
+    time.sleep(1.1)  # a new mtime, even on a file system with one-second times
+    host.ssh(f"cat > {hello_dir}/app.wsgi <<'EOF'\n{HELLO % 'two'}EOF")
+    assert wait_for(lambda: get(host, 8102, "/", timeout=5).body == b"two", 15)
+
+
+def test_sigusr1_restarts_gracefully_and_sighup_restarts(host, hello):
+    server = hello(8103, "--display-name", "wsgi-sig")
+    first = daemon_pids(host, "wsgi-sig")
+    parent = server.httpd_pid()
+    host.ssh(f"kill -USR1 {parent}")
+    assert wait_for(lambda: daemon_pids(host, "wsgi-sig") and not daemon_pids(host, "wsgi-sig") & first, 20)
+    assert get(host, 8103, "/").status == 200 and server.httpd_pid() == parent
+    second = daemon_pids(host, "wsgi-sig")
+    host.ssh(f"kill -HUP {parent}")
+    assert wait_for(lambda: daemon_pids(host, "wsgi-sig") and not daemon_pids(host, "wsgi-sig") & second, 20)
+    assert wait_for(lambda: get(host, 8103, "/", timeout=5).status == 200, 20)
+    log = host.ssh(f"cat {server.root}/error_log").stdout
+    assert "SIGUSR1 received.  Doing graceful restart" in log and "SIGHUP received.  Attempting to restart" in log
+
+
+def test_document_root_files_first_then_the_app(host, hello):
+    hello(8104, "--document-root", "/srv/hello/docs")
+    assert get(host, 8104, "/page.txt").body == b"doc-file\n"
+    assert get(host, 8104, "/anything").body == b"one"
+
+
+def test_https_port_with_a_certificate(host, hello):
+    host.ssh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout /tmp/x.key "
+             "-out /tmp/x.crt 2>/dev/null")
+    hello(8105, "--https-port", "8445", "--ssl-certificate-file", "/tmp/x.crt", "--ssl-certificate-key-file",
+          "/tmp/x.key")
+    assert wait_for(lambda: get(host, 8445, "/", https=True, timeout=5).body == b"one", 10)
+
+
+def express_on_host(host, *args):
+    return host.ssh(" ".join(shlex.quote(a) for a in [EXPRESS, *args]), check=False, timeout=120)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["/srv/hello/app.wsgi", "--port", "8000"], "--port=8000: *:8000 is already in use"),
+    (["/srv/hello/broken.wsgi", "--port", "8106"],
+     "the application /srv/hello/broken.wsgi fails to load: ModuleNotFoundError: No module named 'not_installed_here'"),
+    (["/srv/hello/app.wsgi", "--port", "8106", "--module-path", "/nonexistent/mod_wsgi.so"],
+     "--module-path=/nonexistent/mod_wsgi.so does not exist"),
+    (["/srv/hello/missing.wsgi", "--port", "8106"], "SCRIPT=/srv/hello/missing.wsgi does not exist"),
+    (["/srv/hello/app.wsgi", "--port", "8106", "--interrupt-timeout", "banana"],
+     "--interrupt-timeout=banana is not a whole number"),
+])
+def test_bad_input_on_the_host_is_one_line_and_status_2(host, hello_dir, args, message):
+    host.ssh(f"echo 'import not_installed_here' > {hello_dir}/broken.wsgi")
+    done = express_on_host(host, "start-server", *args, "--user", "www-data")
+    assert done.returncode == 2, done
+    assert done.stderr.strip().splitlines() == ["wsgi-express start-server: error: " + done.stderr.split(": error: ", 1)[1].strip()]
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert not processes_of(host, "/tmp/wsgi-express-8106")
+
+
+def test_module_location_and_config_name_the_roles_module(host, converged):
+    location = express_on_host(host, "module-location").stdout.strip()
+    assert location == "/usr/lib/apache2/modules/mod_wsgi_src.so"
+    assert express_on_host(host, "module-config").stdout.splitlines() == [
+        f'LoadModule wsgi_module "{location}"', f'WSGIPythonHome "{VENV}"']
+
+
+def test_check_rlimits_on_the_host_matches_a_direct_probe(host, converged):
+    done = express_on_host(host, "check-rlimits", "--json", "--memory-limit", str(256 * 2 ** 20))
+    report = json.loads(done.stdout)
+    direct = json.loads(host.ssh(
+        f"{VENV}/bin/python -c 'import json; from wsgi_express._shared.rlimits import probe; "
+        f"print(json.dumps({{n: probe(n)[\"enforced\"] for n in (\"RLIMIT_DATA\", \"RLIMIT_AS\", \"RLIMIT_CPU\")}}))'"
+    ).stdout)
+    assert {name: report["rlimits"][name]["enforced"] for name in direct} == direct
+    assert done.returncode == (1 if report["unenforced"] else 0)
+
+
+def test_setup_server_writes_a_control_script_that_runs_httpd(host, hello_dir):
+    root = "/tmp/setup-8107"
+    done = express_on_host(host, "setup-server", f"{hello_dir}/app.wsgi", "--port", "8107", "--user", "www-data",
+                           "--server-root", root)
+    assert done.returncode == 0 and "changed      wrote apachectl, handler.wsgi, httpd.conf" in done.stdout, done
+    again = express_on_host(host, "setup-server", f"{hello_dir}/app.wsgi", "--port", "8107", "--user", "www-data",
+                            "--server-root", root)
+    assert "changed      nothing" in again.stdout
+    assert host.ssh(f"{root}/apachectl configtest 2>&1").stdout.strip() == "Syntax OK"
+    host.ssh(f"{root}/apachectl start")
+    try:
+        assert wait_for(lambda: get(host, 8107, "/", timeout=5).body == b"one", 20)
+    finally:
+        host.ssh(f"{root}/apachectl stop")
+    assert wait_for(lambda: get(host, 8107, "/", timeout=2).status is None, 20)
+
+
+# ---------------------------------------------------------------------------- Django
+
+@pytest.fixture(scope="module")
+def django_project(host, converged):
+    """A project made by django-admin in a virtualenv of mod_wsgi's Python, with the package installed."""
+    host.ssh("python3 -m venv /srv/dj/venv && /srv/dj/venv/bin/pip install -q 'django>=4.2,<6' "
+             "/opt/wsgi-express/package", timeout=600)
+    host.ssh("cd /srv/dj && /srv/dj/venv/bin/django-admin startproject mysite")
+    settings = "/srv/dj/mysite/mysite/settings.py"
+    host.ssh(f"cat >> {settings} <<'EOF'\nINSTALLED_APPS += ['wsgi_express.django']\n"
+             "STATIC_ROOT = BASE_DIR / 'collected'\nALLOWED_HOSTS = ['*']\nEOF")
+    host.ssh(f"sed '/^WSGI_APPLICATION/d' {settings} > /srv/dj/mysite/mysite/nowsgi.py")
+    host.ssh(f"grep -v wsgi_express.django {settings} > /srv/dj/mysite/mysite/noapp.py")
+    host.ssh("cd /srv/dj/mysite && /srv/dj/venv/bin/python manage.py collectstatic --noinput -v0")
+    return "/srv/dj/mysite"
+
+
+def manage(host, project, *args, background=False):
+    command = " ".join(shlex.quote(a) for a in ["/srv/dj/venv/bin/python", "manage.py", *args])
+    if background:
+        return host.ssh(f"cd {project} && (setsid timeout 600 {command} > /tmp/runmodwsgi.log 2>&1 < /dev/null &)")
+    return host.ssh(f"cd {project} && {command}", check=False, timeout=120)
+
+
+def test_runmodwsgi_serves_the_project_and_its_static_files(host, django_project):
+    manage(host, django_project, "runmodwsgi", "--port", "8110", "--user", "www-data", "--request-timeout", "30",
+           background=True)
+    try:
+        assert wait_for(lambda: get(host, 8110, "/", timeout=5).status == 200, 30), \
+            host.ssh("cat /tmp/runmodwsgi.log").stdout
+        assert b"django" in get(host, 8110, "/").body.lower()
+        css = get(host, 8110, "/static/admin/css/base.css")
+        assert css.status == 200 and css.body == host.ssh(
+            f"cat {django_project}/collected/admin/css/base.css").stdout.encode()
+        conf = host.ssh("cat /tmp/wsgi-express-8110/httpd.conf").stdout
+        assert f'Alias "/static" "{django_project}/collected"' in conf
+        assert f"home={django_project} " in conf and "request-timeout=30" in conf
+        seen = host.ssh("cat /tmp/wsgi-express-8110/handler.wsgi").stdout
+        assert "'mysite.wsgi:application'" in seen and "'DJANGO_SETTINGS_MODULE': 'mysite.settings'" in seen
+    finally:
+        host.ssh("kill -TERM $(cat /tmp/wsgi-express-8110/httpd.pid) 2>/dev/null || true")
+    assert wait_for(lambda: get(host, 8110, "/", timeout=2).status is None, 20)
+
+
+def test_runmodwsgi_without_wsgi_application_says_so(host, django_project):
+    done = manage(host, django_project, "runmodwsgi", "--settings", "mysite.nowsgi", "--user", "www-data")
+    assert done.returncode == 2
+    assert "settings.WSGI_APPLICATION is None: set it to the project's WSGI application" in done.stderr
+
+
+def test_runmodwsgi_needs_the_app_in_installed_apps(host, django_project):
+    done = manage(host, django_project, "runmodwsgi", "--settings", "mysite.noapp")
+    assert done.returncode != 0 and "Unknown command: 'runmodwsgi'" in done.stderr
