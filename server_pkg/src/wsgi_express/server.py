@@ -263,6 +263,7 @@ def configure(ns, command, application=None, environ=None, check_port=True):
     context = {
         "version": __version__, "command": command, "server_root": server_root, "httpd": httpd,
         "server_name": ns.server_name or "localhost", "modules": modules, "module_path": module_path,
+        "url_host": ns.host if ns.host not in ("", "0.0.0.0", "::") else ns.server_name or "localhost",
         "module_version": version, "user": user, "group": group, "port": port, "https_port": https_port,
         "listen": lambda number: "%s:%d" % ("[%s]" % ns.host if ":" in ns.host else ns.host, number)
         if ns.host else str(number),
@@ -300,10 +301,9 @@ def _bytes(value):
 
 def summary(context, daemon):
     """The lines start-server and setup-server print: where, what, how big, which limits."""
-    scheme_host = "localhost" if not context["port"] else context["server_name"]
-    urls = ["http://%s:%d/" % (scheme_host, context["port"])]
+    urls = ["http://%s:%d/" % (context["url_host"], context["port"])]
     if context["https_port"]:
-        urls.append("https://%s:%d/" % (scheme_host, context["https_port"]))
+        urls.append("https://%s:%d/" % (context["url_host"], context["https_port"]))
 
     def value(key):
         return daemon_value(daemon, key)
