@@ -7,8 +7,8 @@ import sys
 
 from wsgi_express import __version__, discovery, server
 from wsgi_express._shared import rlimits
-from wsgi_express._shared.daemon_options import BY_KEY, OptionError, check_value
-from wsgi_express.errors import ConfigurationError
+from wsgi_express._shared.daemon_options import BY_KEY, check_value
+from wsgi_express.errors import ConfigurationError, from_table
 from wsgi_express.options import Parser, add_module_arguments, add_server_arguments
 
 PROG = "wsgi-express"
@@ -36,9 +36,14 @@ def setup_server(ns):
     return 0
 
 
+def _module(ns):
+    """The module --module-path and --modules-directory point to (see discovery.module_location)."""
+    modules_dir = discovery.modules_directory(ns.modules_directory) if ns.modules_directory else None
+    return discovery.module_location(ns.module_path, modules_dir)
+
+
 def module_config(ns):
-    path = discovery.module_location(ns.module_path, ns.modules_directory and
-                                     discovery.modules_directory(ns.modules_directory))
+    path = _module(ns)
     discovery.check_module_python(path)
     print('LoadModule wsgi_module "%s"' % path)
     print('WSGIPythonHome "%s"' % sys.prefix)
@@ -46,18 +51,15 @@ def module_config(ns):
 
 
 def module_location(ns):
-    print(discovery.module_location(ns.module_path, ns.modules_directory and
-                                    discovery.modules_directory(ns.modules_directory)))
+    print(_module(ns))
     return 0
 
 
 def _limit(flag_key, value):
     if value is None:
         return None
-    try:
+    with from_table():
         return check_value(BY_KEY[flag_key], value, None) or None
-    except OptionError as exc:
-        raise ConfigurationError(str(exc))
 
 
 def _yes_no(value):

@@ -14,9 +14,9 @@ import sys
 import jinja2
 
 from wsgi_express import __version__, discovery
-from wsgi_express._shared.daemon_options import BY_KEY, OPTIONS, OptionError, python_hash_seed, render, validate
+from wsgi_express._shared.daemon_options import BY_KEY, OPTIONS, python_hash_seed, render, validate
 from wsgi_express._shared.layout import module_version
-from wsgi_express.errors import ConfigurationError
+from wsgi_express.errors import ConfigurationError, from_table
 
 PROCESS_GROUP = "express"
 RELOAD_INTERVAL = 1.0
@@ -161,18 +161,14 @@ def daemon_options(ns, application, user, group, port):
         options[key] = os.path.abspath(options[key])
     if options["python_path"]:
         options["python_path"] = [os.path.abspath(path) for path in options["python_path"]]
-    try:
+    with from_table():
         return {option.key: value for option, value in validate(options, None, None)}
-    except OptionError as exc:
-        raise ConfigurationError(str(exc))
 
 
 def daemon_directive(daemon, module_version):
     """The WSGIDaemonProcess line, rendered by the collection's option table."""
-    try:
+    with from_table():
         return render(PROCESS_GROUP, daemon, module_version, None)
-    except OptionError as exc:
-        raise ConfigurationError(str(exc))
 
 
 class Setup(object):
@@ -221,10 +217,8 @@ def configure(ns, command, application=None, environ=None, check_port=True):
     daemon = daemon_options(ns, application, user, group, port)
     if not os.path.isdir(daemon["home"]):
         raise ConfigurationError("--home=%s is not a directory: the daemon processes start there" % daemon["home"])
-    try:
+    with from_table():  # the value now; what to write once the module's release is known
         python_hash_seed(ns.python_hash_seed, None, "--python-hash-seed")
-    except OptionError as exc:
-        raise ConfigurationError(str(exc))
     aliases = []
     for url, path in ns.url_alias:
         if not url.startswith("/"):
@@ -247,10 +241,8 @@ def configure(ns, command, application=None, environ=None, check_port=True):
     discovery.check_module_python(module_path)
     version = module_version(module_path)
     directive = daemon_directive(daemon, version)
-    try:
+    with from_table():
         seed = python_hash_seed(ns.python_hash_seed, version, "--python-hash-seed")
-    except OptionError as exc:
-        raise ConfigurationError(str(exc))
     builtin = discovery.compiled_in(httpd)
     mpm = discovery.mpm_module(builtin, modules_dir)
     wanted = ([mpm] if mpm else []) + list(BASE_MODULES) + list(REWRITE_MODULES if document_root else ()) \
