@@ -50,6 +50,24 @@ class Host:
         return path
 
 
+class ThisMachine:
+    """This machine, with the interface of Host: commands run in a local bash, requests go to loopback."""
+    name = "this-machine"
+    address = "127.0.0.1"
+
+    def ssh(self, command, check=True, timeout=300):
+        res = subprocess.run(["bash", "-c", command], text=True, capture_output=True, timeout=timeout, check=False)
+        if check and res.returncode != 0:
+            raise AssertionError(f"{command!r} failed here ({res.returncode}): {res.stderr}{res.stdout}")
+        return res
+
+    def inventory(self, directory):
+        """Debian's python3 runs the modules: python3-apt belongs to it, whatever python3 PATH finds."""
+        path = pathlib.Path(directory) / f"{self.name}.ini"
+        path.write_text("localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n")
+        return path
+
+
 @pytest.fixture(scope="session")
 def start_host():
     """Start hosts on demand; every host started is stopped at the end, pass or fail."""

@@ -1,4 +1,4 @@
-"""Helpers of the behaviour tests: requests to a test host, what ps shows, bounded waits."""
+"""Helpers of the behaviour tests: requests to a host, what ps shows, bounded waits."""
 import http.client
 import json
 import os
@@ -7,7 +7,7 @@ import subprocess
 import threading
 import time
 
-from conftest import ROOT
+from conftest import ROOT, run_play
 
 
 class Answer:
@@ -22,7 +22,7 @@ class Answer:
 
 
 def get(host, port, path, https=False, timeout=60):
-    """One request from this machine to the test host; errors of the connection are an Answer too."""
+    """One request from this machine to host (a test host, or this machine); errors of the connection are an Answer too."""
     if https:
         conn = http.client.HTTPSConnection(host.address, port, timeout=timeout,
                                            context=ssl._create_unverified_context())
@@ -81,3 +81,11 @@ def run_adhoc(host, inventory, module, args):
                           env={**os.environ, "ANSIBLE_NOCOLOR": "1"})
     assert proc.returncode == 0 and " => " in proc.stdout, proc.stdout + proc.stderr
     return json.loads(proc.stdout.split(" => ", 1)[1])
+
+
+def check_mode_on_a_fresh_host(host, playbook, inventory, extra):
+    """A --check run on a host the role never ran on: it passes, reports changes and writes no file."""
+    before = files_digest(host)
+    result = run_play(playbook, inventory, extra, check=True)
+    assert result.rc == 0 and result.changed > 0, result
+    assert files_digest(host) == before, "the --check run changed files"

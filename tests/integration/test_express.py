@@ -1,9 +1,12 @@
-"""wsgi-express and the wsgi.apache.express role on a real bookworm host.
+"""wsgi-express and the wsgi.apache.express role, on a real bookworm host and on this machine.
 
 The role builds mod_wsgi, installs the collection's package into the probe app's virtualenv and
-runs the app as a systemd service.  Then that virtualenv's wsgi-express runs start-server by
-hand: serving, static files, reloading on a code change, signals, bad input; and a Django
-project made by django-admin is served by manage.py runmodwsgi.
+runs the app as a systemd service on the test host.  start-server by hand (serving, static files,
+reloading on a code change, signals, bad input, setup-server) runs twice: on the test host with the
+role's virtualenv, and on this machine, where the mod_wsgi role builds the module over a local
+connection (and leaves Apache running on port 80) and the package goes into a virtualenv of
+Debian's python3.  A Django project made by django-admin is served by manage.py runmodwsgi on the
+test host.
 """
 import json
 import shlex
@@ -11,16 +14,17 @@ import time
 
 import pytest
 
-from conftest import ROOT, run_play
-from helpers import daemon_pids, get, run_adhoc, wait_for
+from conftest import ROOT, ThisMachine, run_play
+from helpers import check_mode_on_a_fresh_host, daemon_pids, get, run_adhoc, wait_for
 
 from ansible_collections.wsgi.apache.plugins.filter.daemon_process import daemon_process
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "express.yml"
+MOD_WSGI_PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "mod_wsgi.yml"
+HELLO_DIR = "/tmp/wsgi-express-hello"
 PROBE = str(ROOT / "tests" / "integration" / "apps" / "probe")
 APP_DIR = "/srv/wsgi-express/probe/app"
 VENV = "/srv/wsgi-express/probe/venv"
-EXPRESS = VENV + "/bin/wsgi-express"
 SERVER_ROOT = "/srv/wsgi-express/probe/server"
 DAEMON = {"processes": 2, "threads": 4, "request_timeout": 30, "maximum_requests": 500}
 ROLE_VARS = {"express_apps": [{
@@ -45,6 +49,12 @@ def converged(host, inventory):
 
 
 # ---------------------------------------------------------------------------- the role
+
+def test_check_mode_on_a_fresh_host_reports_and_changes_nothing(host, inventory):
+    """Runs first, before the converge: the host has neither Apache nor the package."""
+    check_mode_on_a_fresh_host(host, PLAYBOOK, inventory, ROLE_VARS)
+    assert host.ssh("systemctl list-unit-files 'wsgi-express-*'", check=False).stdout.count(".service") == 0
+
 
 def test_service_is_enabled_active_and_serves(host, converged):
     assert host.ssh("systemctl is-enabled wsgi-express-probe.service").stdout.strip() == "enabled"
@@ -112,169 +122,209 @@ def test_survives_systemctl_restart(host, converged):
 
 # ---------------------------------------------------------------------------- start-server by hand
 
-def processes_of(host, server_root):
+class Machine:
+    """Where start-server runs by hand: the test host (the role's virtualenv), or this machine."""
+
+    def __init__(self, runner, venv):
+        self.runner, self.venv = runner, venv
+        self.address = runner.address
+        self.express = venv + "/bin/wsgi-express"
+
+    def ssh(self, command, check=True, timeout=300):
+        return self.runner.ssh(command, check=check, timeout=timeout)
+
+    def run_express(self, *args):
+        return self.ssh(" ".join(shlex.quote(a) for a in [self.express, *args]), check=False, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def this_machine_venv(tmp_path_factory):
+    """mod_wsgi built here by the mod_wsgi role over a local connection; the package in a venv of Debian's python3.
+
+    The venv lies outside root's home so that www-data, the daemons' user, can read it.  The package
+    is installed from a copy (links followed, as the role's copy does), so no build debris lands in
+    the work tree.
+    """
+    here = ThisMachine()
+    result = run_play(MOD_WSGI_PLAYBOOK, here.inventory(tmp_path_factory.mktemp("inv")))
+    assert result.rc == 0, result
+    venv, package = "/tmp/wsgi-express-test-venv", tmp_path_factory.mktemp("package") / "server_pkg"
+    here.ssh(f"cp -rL {ROOT}/server_pkg {package} && rm -rf {venv} && /usr/bin/python3 -m venv {venv}"
+             f" && {venv}/bin/pip install -q {package}", timeout=600)
+    return Machine(here, venv)
+
+
+@pytest.fixture(scope="module", params=["testhost", "this-machine"])
+def machine(request):
+    if request.param == "testhost":
+        request.getfixturevalue("converged")
+        return Machine(request.getfixturevalue("host"), VENV)
+    return request.getfixturevalue("this_machine_venv")
+
+
+def processes_of(machine, server_root):
     """Pids of the processes running httpd (or its daemons) with server_root's httpd.conf."""
-    out = host.ssh("ps -eo pid=,args=").stdout
+    out = machine.ssh("ps -eo pid=,args=").stdout
     return [line.split()[0] for line in out.splitlines() if f"-f {server_root}/httpd.conf" in line]
 
 
 class Server:
-    """One start-server on the host, in the background, stopped (SIGTERM) at the end."""
+    """One start-server in the background, stopped (SIGTERM) at the end."""
 
-    def __init__(self, host, port, args, cwd="/tmp"):
-        self.host, self.port = host, port
+    def __init__(self, machine, port, args, cwd="/tmp"):
+        self.machine, self.port = machine, port
         self.root = f"/tmp/wsgi-express-{port}"
         self.log = f"/tmp/start-server-{port}.log"
-        argv = [EXPRESS, "start-server", *args, "--port", str(port), "--user", "www-data"]
+        argv = [machine.express, "start-server", *args, "--port", str(port), "--user", "www-data"]
         command = " ".join(shlex.quote(a) for a in argv)
-        host.ssh(f"cd {cwd} && (setsid timeout 600 {command} > {self.log} 2>&1 < /dev/null &)")
+        machine.ssh(f"cd {cwd} && (setsid timeout 600 {command} > {self.log} 2>&1 < /dev/null &)")
 
     def up(self, path="/"):
-        return wait_for(lambda: get(self.host, self.port, path, timeout=5).status is not None, 30)
+        return wait_for(lambda: get(self.machine, self.port, path, timeout=5).status is not None, 30)
 
     def output(self):
-        return self.host.ssh(f"cat {self.log}", check=False).stdout
+        return self.machine.ssh(f"cat {self.log}", check=False).stdout
 
     def httpd_pid(self):
-        return int(self.host.ssh(f"cat {self.root}/httpd.pid").stdout)
+        return int(self.machine.ssh(f"cat {self.root}/httpd.pid").stdout)
 
     def processes(self):
-        return processes_of(self.host, self.root)
+        return processes_of(self.machine, self.root)
 
     def stop(self):
-        self.host.ssh(f"kill -TERM $(cat {self.root}/httpd.pid) 2>/dev/null || true")
+        self.machine.ssh(f"kill -TERM $(cat {self.root}/httpd.pid) 2>/dev/null || true")
         return wait_for(lambda: not self.processes(), 20)
 
 
+def write_hello(machine, body):
+    machine.ssh(f"cat > {HELLO_DIR}/app.wsgi <<'EOF'\n{HELLO % body}EOF")
+
+
 @pytest.fixture(scope="module")
-def hello_dir(host, converged):
-    host.ssh("mkdir -p /srv/hello/static /srv/hello/docs && echo static-hello > /srv/hello/static/s.txt"
-             " && echo doc-file > /srv/hello/docs/page.txt")
-    host.ssh(f"cat > /srv/hello/app.wsgi <<'EOF'\n{HELLO % 'one'}EOF")
-    return "/srv/hello"
+def hello_dir(machine):
+    machine.ssh(f"rm -rf {HELLO_DIR} && mkdir -p {HELLO_DIR}/static {HELLO_DIR}/docs"
+                f" && echo static-hello > {HELLO_DIR}/static/s.txt && echo doc-file > {HELLO_DIR}/docs/page.txt"
+                f" && echo 'import not_installed_here' > {HELLO_DIR}/broken.wsgi")
+    write_hello(machine, "one")
+    return HELLO_DIR
 
 
 @pytest.fixture
-def hello(host, hello_dir):
+def hello(machine, hello_dir):
     servers = []
 
     def start(port, *args, **kwargs):
-        server = Server(host, port, [f"{hello_dir}/app.wsgi", *args], **kwargs)
+        server = Server(machine, port, [f"{hello_dir}/app.wsgi", *args], **kwargs)
         servers.append(server)
         assert server.up(), server.output()
         return server
     yield start
     for server in servers:
         server.stop()
-    host.ssh(f"cat > {hello_dir}/app.wsgi <<'EOF'\n{HELLO % 'one'}EOF")
+    write_hello(machine, "one")
 
 
-def test_start_server_serves_prints_the_url_and_stops_on_sigterm(host, hello):
-    server = hello(8101, "--url-alias", "/static", "/srv/hello/static")
-    answer = get(host, 8101, "/")
+def test_start_server_serves_prints_the_url_and_stops_on_sigterm(machine, hello):
+    server = hello(8101, "--url-alias", "/static", f"{HELLO_DIR}/static")
+    answer = get(machine, 8101, "/")
     assert answer.status == 200 and answer.body == b"one"
-    static = get(host, 8101, "/static/s.txt")
+    static = get(machine, 8101, "/static/s.txt")
     assert static.status == 200 and static.body == b"static-hello\n"
     out = server.output()
     assert "URL          http://localhost:8101/" in out and "1 process(es) x 15 thread(s)" in out
     assert server.processes()
     assert server.stop(), "processes left after SIGTERM: %s" % server.processes()
-    assert "caught SIGTERM, shutting down" in host.ssh(f"cat {server.root}/error_log").stdout
+    assert "caught SIGTERM, shutting down" in machine.ssh(f"cat {server.root}/error_log").stdout
 
 
-def test_reload_on_changes_picks_up_an_edit(host, hello, hello_dir):
+def test_reload_on_changes_picks_up_an_edit(machine, hello):
     hello(8102, "--reload-on-changes")
-    assert get(host, 8102, "/").body == b"one"
+    assert get(machine, 8102, "/").body == b"one"
     time.sleep(1.1)  # a new mtime, even on a file system with one-second times
-    host.ssh(f"cat > {hello_dir}/app.wsgi <<'EOF'\n{HELLO % 'two'}EOF")
-    assert wait_for(lambda: get(host, 8102, "/", timeout=5).body == b"two", 15)
+    write_hello(machine, "two")
+    assert wait_for(lambda: get(machine, 8102, "/", timeout=5).body == b"two", 15)
 
 
-def test_sigusr1_restarts_gracefully_and_sighup_restarts(host, hello):
+def test_sigusr1_restarts_gracefully_and_sighup_restarts(machine, hello):
     server = hello(8103, "--display-name", "wsgi-sig")
-    first = daemon_pids(host, "wsgi-sig")
+    first = daemon_pids(machine, "wsgi-sig")
     parent = server.httpd_pid()
-    host.ssh(f"kill -USR1 {parent}")
-    assert wait_for(lambda: daemon_pids(host, "wsgi-sig") and not daemon_pids(host, "wsgi-sig") & first, 20)
-    assert get(host, 8103, "/").status == 200 and server.httpd_pid() == parent
-    second = daemon_pids(host, "wsgi-sig")
-    host.ssh(f"kill -HUP {parent}")
-    assert wait_for(lambda: daemon_pids(host, "wsgi-sig") and not daemon_pids(host, "wsgi-sig") & second, 20)
-    assert wait_for(lambda: get(host, 8103, "/", timeout=5).status == 200, 20)
-    log = host.ssh(f"cat {server.root}/error_log").stdout
+    machine.ssh(f"kill -USR1 {parent}")
+    assert wait_for(lambda: daemon_pids(machine, "wsgi-sig") and not daemon_pids(machine, "wsgi-sig") & first, 20)
+    assert get(machine, 8103, "/").status == 200 and server.httpd_pid() == parent
+    second = daemon_pids(machine, "wsgi-sig")
+    machine.ssh(f"kill -HUP {parent}")
+    assert wait_for(lambda: daemon_pids(machine, "wsgi-sig") and not daemon_pids(machine, "wsgi-sig") & second, 20)
+    assert wait_for(lambda: get(machine, 8103, "/", timeout=5).status == 200, 20)
+    log = machine.ssh(f"cat {server.root}/error_log").stdout
     assert "SIGUSR1 received.  Doing graceful restart" in log and "SIGHUP received.  Attempting to restart" in log
 
 
-def test_document_root_files_first_then_the_app(host, hello):
-    hello(8104, "--document-root", "/srv/hello/docs")
-    assert get(host, 8104, "/page.txt").body == b"doc-file\n"
-    assert get(host, 8104, "/anything").body == b"one"
+def test_document_root_files_first_then_the_app(machine, hello):
+    hello(8104, "--document-root", f"{HELLO_DIR}/docs")
+    assert get(machine, 8104, "/page.txt").body == b"doc-file\n"
+    assert get(machine, 8104, "/anything").body == b"one"
 
 
-def test_https_port_with_a_certificate(host, hello):
-    host.ssh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout /tmp/x.key "
-             "-out /tmp/x.crt 2>/dev/null")
+def test_https_port_with_a_certificate(machine, hello):
+    machine.ssh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout /tmp/x.key "
+                "-out /tmp/x.crt 2>/dev/null")
     hello(8105, "--https-port", "8445", "--ssl-certificate-file", "/tmp/x.crt", "--ssl-certificate-key-file",
           "/tmp/x.key")
-    assert wait_for(lambda: get(host, 8445, "/", https=True, timeout=5).body == b"one", 10)
-
-
-def express_on_host(host, *args):
-    return host.ssh(" ".join(shlex.quote(a) for a in [EXPRESS, *args]), check=False, timeout=120)
+    assert wait_for(lambda: get(machine, 8445, "/", https=True, timeout=5).body == b"one", 10)
 
 
 @pytest.mark.parametrize("args,message", [
-    (["/srv/hello/app.wsgi", "--port", "8000"], "--port=8000: *:8000 is already in use"),
-    (["/srv/hello/broken.wsgi", "--port", "8106"],
-     "the application /srv/hello/broken.wsgi fails to load: ModuleNotFoundError: No module named 'not_installed_here'"),
-    (["/srv/hello/app.wsgi", "--port", "8106", "--module-path", "/nonexistent/mod_wsgi.so"],
+    # Apache, started by the mod_wsgi role, listens on port 80.
+    (["app.wsgi", "--port", "80"], "--port=80: *:80 is already in use"),
+    (["broken.wsgi", "--port", "8106"],
+     f"the application {HELLO_DIR}/broken.wsgi fails to load: ModuleNotFoundError: No module named 'not_installed_here'"),
+    (["app.wsgi", "--port", "8106", "--module-path", "/nonexistent/mod_wsgi.so"],
      "--module-path=/nonexistent/mod_wsgi.so does not exist"),
-    (["/srv/hello/missing.wsgi", "--port", "8106"], "SCRIPT=/srv/hello/missing.wsgi does not exist"),
-    (["/srv/hello/app.wsgi", "--port", "8106", "--interrupt-timeout", "banana"],
+    (["missing.wsgi", "--port", "8106"], f"SCRIPT={HELLO_DIR}/missing.wsgi does not exist"),
+    (["app.wsgi", "--port", "8106", "--interrupt-timeout", "banana"],
      "--interrupt-timeout=banana is not a whole number"),
 ])
-def test_bad_input_on_the_host_is_one_line_and_status_2(host, hello_dir, args, message):
-    host.ssh(f"echo 'import not_installed_here' > {hello_dir}/broken.wsgi")
-    done = express_on_host(host, "start-server", *args, "--user", "www-data")
+def test_bad_input_is_one_line_and_status_2(machine, hello_dir, args, message):
+    done = machine.run_express("start-server", f"{hello_dir}/{args[0]}", *args[1:], "--user", "www-data")
     assert done.returncode == 2, done
     assert done.stderr.strip().splitlines() == ["wsgi-express start-server: error: " + done.stderr.split(": error: ", 1)[1].strip()]
     assert message in done.stderr and "Traceback" not in done.stderr
-    assert not processes_of(host, "/tmp/wsgi-express-8106")
+    assert not processes_of(machine, "/tmp/wsgi-express-8106")
 
 
-def test_module_location_and_config_name_the_roles_module(host, converged):
-    location = express_on_host(host, "module-location").stdout.strip()
+def test_module_location_and_config_name_the_roles_module(machine):
+    location = machine.run_express("module-location").stdout.strip()
     assert location == "/usr/lib/apache2/modules/mod_wsgi_src.so"
-    assert express_on_host(host, "module-config").stdout.splitlines() == [
-        f'LoadModule wsgi_module "{location}"', f'WSGIPythonHome "{VENV}"']
+    assert machine.run_express("module-config").stdout.splitlines() == [
+        f'LoadModule wsgi_module "{location}"', f'WSGIPythonHome "{machine.venv}"']
 
 
-def test_check_rlimits_on_the_host_matches_a_direct_probe(host, converged):
-    done = express_on_host(host, "check-rlimits", "--json", "--memory-limit", str(256 * 2 ** 20))
+def test_check_rlimits_matches_a_direct_probe(machine):
+    done = machine.run_express("check-rlimits", "--json", "--memory-limit", str(256 * 2 ** 20))
     report = json.loads(done.stdout)
-    direct = json.loads(host.ssh(
-        f"{VENV}/bin/python -c 'import json; from wsgi_express._shared.rlimits import probe; "
+    direct = json.loads(machine.ssh(
+        f"{machine.venv}/bin/python -c 'import json; from wsgi_express._shared.rlimits import probe; "
         f"print(json.dumps({{n: probe(n)[\"enforced\"] for n in (\"RLIMIT_DATA\", \"RLIMIT_AS\", \"RLIMIT_CPU\")}}))'"
     ).stdout)
     assert {name: report["rlimits"][name]["enforced"] for name in direct} == direct
     assert done.returncode == (1 if report["unenforced"] else 0)
 
 
-def test_setup_server_writes_a_control_script_that_runs_httpd(host, hello_dir):
+def test_setup_server_writes_a_control_script_that_runs_httpd(machine, hello_dir):
     root = "/tmp/setup-8107"
-    done = express_on_host(host, "setup-server", f"{hello_dir}/app.wsgi", "--port", "8107", "--user", "www-data",
-                           "--server-root", root)
+    machine.ssh(f"rm -rf {root}")
+    args = ["setup-server", f"{hello_dir}/app.wsgi", "--port", "8107", "--user", "www-data", "--server-root", root]
+    done = machine.run_express(*args)
     assert done.returncode == 0 and "changed      wrote apachectl, handler.wsgi, httpd.conf" in done.stdout, done
-    again = express_on_host(host, "setup-server", f"{hello_dir}/app.wsgi", "--port", "8107", "--user", "www-data",
-                            "--server-root", root)
-    assert "changed      nothing" in again.stdout
-    assert host.ssh(f"{root}/apachectl configtest 2>&1").stdout.strip() == "Syntax OK"
-    host.ssh(f"{root}/apachectl start")
+    assert "changed      nothing" in machine.run_express(*args).stdout
+    assert machine.ssh(f"{root}/apachectl configtest 2>&1").stdout.strip() == "Syntax OK"
+    machine.ssh(f"{root}/apachectl start")
     try:
-        assert wait_for(lambda: get(host, 8107, "/", timeout=5).body == b"one", 20)
+        assert wait_for(lambda: get(machine, 8107, "/", timeout=5).body == b"one", 20)
     finally:
-        host.ssh(f"{root}/apachectl stop")
-    assert wait_for(lambda: get(host, 8107, "/", timeout=2).status is None, 20)
+        machine.ssh(f"{root}/apachectl stop")
+    assert wait_for(lambda: get(machine, 8107, "/", timeout=2).status is None, 20)
 
 
 # ---------------------------------------------------------------------------- Django

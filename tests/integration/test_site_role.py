@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import ROOT, run_play
-from helpers import daemon_pids, files_digest, get, in_background, run_adhoc, wait_for
+from helpers import check_mode_on_a_fresh_host, daemon_pids, files_digest, get, in_background, run_adhoc, wait_for
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "site.yml"
 PROBE = str(ROOT / "tests" / "integration" / "apps" / "probe")
@@ -79,6 +79,14 @@ def host(start_host):
 def stage_a(host, inventory):
     converge(host, inventory, stage_vars("a"))
     return stage_vars("a")
+
+
+def test_00_check_mode_on_a_fresh_host_reports_and_changes_nothing(host, inventory):
+    """Runs first, before stage a: the host has neither Apache nor the apps (one with a virtualenv)."""
+    extra = stage_vars("a")
+    sample = {"name": "sample", "server_name": "sample.test", "port": 8091, "src": str(ROOT / "examples" / "sample"), "wsgi_module": "app:app",
+              "requirements": "requirements.txt"}
+    check_mode_on_a_fresh_host(host, PLAYBOOK, inventory, dict(extra, site_apps=extra["site_apps"] + [sample]))
 
 
 def test_second_run_changes_nothing_and_does_not_reload(host, inventory, stage_a):
