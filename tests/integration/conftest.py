@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,12 +17,21 @@ import testhost
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TESTHOST = [sys.executable, str(ROOT / "tools" / "testhost.py")]
+# mod_wsgi's build cache on the controller: empty when a test session starts, so that what one test
+# compiles is shared with the tests after it (as in a fleet), never with an earlier session.
+BUILD_CACHE = pathlib.Path(tempfile.mkdtemp(prefix="wsgi-apache-build-cache-"))
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _require_root():
     if os.geteuid() != 0:
         pytest.fail("integration tests start test hosts and need root; run them as root (make test)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _build_cache():
+    yield BUILD_CACHE
+    shutil.rmtree(BUILD_CACHE, ignore_errors=True)
 
 
 class Host:
@@ -108,7 +118,7 @@ class PlayResult:
 def run_play(playbook, inventory, extra_vars=None, env=None, ansible_playbook="ansible-playbook", cwd=ROOT,
              check=False):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-        json.dump(extra_vars or {}, fh)
+        json.dump({"mod_wsgi_build_cache_dir": str(BUILD_CACHE), **(extra_vars or {})}, fh)
     try:
         proc = subprocess.run(
             [ansible_playbook, "-i", str(inventory), str(playbook), "-e", f"@{fh.name}", *(["--check"] if check else [])],
