@@ -14,7 +14,7 @@ HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzi
 SANITY_ROOT := $(or $(TMPDIR),/tmp)/wsgi-apache-sanity/ansible_collections/wsgi/apache
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
-.PHONY: test setup deploy lint unit sanity molecule integration stop-hosts clean
+.PHONY: test setup deploy lint unit sanity molecule integration bench-serving bench-express bench-converge stop-hosts clean
 
 test: setup lint unit sanity molecule integration
 	@echo "make test: all stages passed"
@@ -66,6 +66,16 @@ molecule: setup
 
 integration: setup
 	pytest -q -x tests/integration
+
+# Benchmarks (bench/, docs/benchmarks.md): on demand, never part of `make test`.
+bench-serving: setup
+	$(VENV)/bin/python bench/serving.py $(BENCH_ARGS)
+
+bench-express: setup
+	$(VENV)/bin/python bench/express.py $(BENCH_ARGS)
+
+bench-converge: setup
+	$(VENV)/bin/python bench/converge.py $(BENCH_ARGS)
 
 stop-hosts:
 	$(PYTHON) tools/testhost.py stop-all

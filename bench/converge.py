@@ -1,0 +1,81 @@
+"""Converge benchmark: deploy.yml on fresh bookworm hosts, a no-change rerun, check mode, and a fleet.
+
+    python3 bench/converge.py [--fleet 6]
+
+1. A fresh host ("conv-solo", empty build cache): deploy.yml end to end, wall time split into
+   packages, source fetch, compile and configuration (bench/callback_plugins/phase_times.py).
+2. The same host again: wall time, changed count, whether the compiler ran, whether Apache was
+   reloaded (its main pid and the error log's "resuming normal operations" lines).
+3. Check mode on it: changed count.
+4. --fleet fresh hosts ("conv-1".."conv-N", a new empty build cache) in one deploy.yml run:
+   compiler runs, wall time against step 1's, every host answering 200.
+All hosts are stopped at the end.
+"""
+import argparse
+import tempfile
+
+import lib
+
+DEPLOY = lib.ROOT / "deploy.yml"
+
+
+def apache_state(host):
+    pid = host.ssh("systemctl show -p MainPID --value apache2").stdout.strip()
+    reloads = host.ssh("grep -c 'resuming normal operations' /var/log/apache2/error.log", check=False).stdout.strip()
+    return pid, reloads
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--fleet", type=int, default=6, help="hosts converged by one run (0: skip)")
+    args = parser.parse_args()
+    fleet_names = [f"conv-{i}" for i in range(1, args.fleet + 1)]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            (solo,) = lib.hosts(["conv-solo"], fresh=True)
+            inv = lib.inventory([solo], tmp)
+            cache = {"mod_wsgi_build_cache_dir": f"{tmp}/cache-solo"}
+            fresh = lib.Play(DEPLOY, inv, cache)
+            before = apache_state(solo)
+            rerun = lib.Play(DEPLOY, inv, cache)
+            after = apache_state(solo)
+            check = lib.Play(DEPLOY, inv, cache, check=True)
+
+            print("\n1. fresh bookworm host, deploy.yml end to end")
+            phases = fresh.record["phases"]
+            lib.table(["phase", "seconds", "share"],
+                      [[name, f"{phases.get(name, 0):.1f}", f"{phases.get(name, 0) / fresh.wall:.0%}"]
+                       for name in ("packages", "source fetch", "compile", "configuration")]
+                      + [["total wall", f"{fresh.wall:.1f}", ""]])
+            print(f"   compiler ran on: {', '.join(fresh.record['compiled_on']) or 'no host'}")
+            print("\n2. no-change rerun, 3. check mode on the converged host")
+            ok = [lib.verdict("rerun wall <= 10 s", rerun.wall <= 10, f"{rerun.wall:.1f} s"),
+                  lib.verdict("rerun changed 0", rerun.changed == 0, str(rerun.changed)),
+                  lib.verdict("rerun ran no compiler", not rerun.record["compiled_on"], str(rerun.record["compiled_on"])),
+                  lib.verdict("rerun did not reload Apache", before == after,
+                              f"main pid and reload count {before} -> {after}"),
+                  lib.verdict("check mode changed 0", check.changed == 0, str(check.changed))]
+
+            if fleet_names:
+                fleet = lib.hosts(fleet_names, fresh=True)
+                many = lib.Play(DEPLOY, lib.inventory(fleet, tmp), {"mod_wsgi_build_cache_dir": f"{tmp}/cache-fleet"})
+                serving = [h.name for h in fleet if lib.get_status(f"http://{h.address}:8080/") == 200]
+                print(f"\n4. {len(fleet)} fresh bookworm hosts, one deploy.yml run")
+                lib.table(["figure", "value"],
+                          [["compiler runs", len(many.record["compiled_on"])],
+                           ["wall s", f"{many.wall:.1f}"], ["one host's fresh wall s", f"{fresh.wall:.1f}"],
+                           ["ratio", f"{many.wall / fresh.wall:.2f}"], ["hosts answering 200", len(serving)]])
+                phases = many.record["phases"]
+                print("   phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(phases.items())))
+                ok += [lib.verdict("fleet compiler runs == 1", len(many.record["compiled_on"]) == 1,
+                                   str(many.record["compiled_on"])),
+                       lib.verdict("fleet wall <= 1.5 x one host", many.wall <= 1.5 * fresh.wall,
+                                   f"{many.wall / fresh.wall:.2f}x"),
+                       lib.verdict("every fleet host serves", len(serving) == len(fleet), f"{len(serving)}/{len(fleet)}")]
+    finally:
+        lib.stop(["conv-solo", *fleet_names])
+    return 0 if all(ok) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

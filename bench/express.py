@@ -1,0 +1,91 @@
+"""Express launcher benchmark: wsgi-express against mod_wsgi-express, start to first 200, and memory.
+
+    python3 bench/express.py [--runs 7] [--fresh]
+
+On the bench host (see serving.py; the same playbook sets it up), each launcher starts the same
+hello app, alternating ours and theirs, --runs times each. A timer on the host itself (no SSH in
+the measured path) starts the command and polls the port every 10 ms until a 200; then the RSS of
+the launcher's whole process tree is summed, and the server is stopped with SIGTERM. Medians.
+"""
+import argparse
+import json
+import tempfile
+
+import lib
+
+VENV = "/opt/bench/venv"
+APP_DIR = "/srv/bench/hello"
+COMMON = "--port 8003 --user www-data --group www-data --server-root /tmp/express-bench"
+LAUNCHERS = {
+    "wsgi-express": f"{VENV}/bin/wsgi-express start-server --application-type module --entry-point hello:application "
+                    f"--working-directory {APP_DIR} {COMMON}",
+    "mod_wsgi-express": f"{VENV}/bin/mod_wsgi-express start-server --application-type module --entry-point hello "
+                        f"--callable-object application --working-directory {APP_DIR} {COMMON}",
+}
+
+# Runs on the host: start the command, time the first 200, sum the tree's RSS, SIGTERM, wait (all bounded).
+TIMER = r'''
+import json, os, shlex, signal, subprocess, sys, time, urllib.request
+command = sys.argv[1]
+started = time.monotonic()
+proc = subprocess.Popen(shlex.split(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                        start_new_session=True)
+first = None
+while time.monotonic() - started < 60 and proc.poll() is None:
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:8003/", timeout=2) as resp:
+            if resp.status == 200:
+                first = time.monotonic() - started
+                break
+    except OSError:
+        time.sleep(0.01)
+time.sleep(1)  # let the tree settle before reading its memory
+rows = [l.split() for l in subprocess.run(["ps", "-eo", "pid=,sid=,rss="], capture_output=True, text=True).stdout.splitlines()]
+rss = sum(int(r[2]) for r in rows if int(r[1]) == proc.pid)
+os.killpg(proc.pid, signal.SIGTERM)
+try:
+    proc.wait(30)
+except subprocess.TimeoutExpired:
+    os.killpg(proc.pid, signal.SIGKILL)
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline and any(int(l.split()[0]) == proc.pid for l in subprocess.run(
+        ["ps", "-eo", "sid="], capture_output=True, text=True).stdout.splitlines()):
+    time.sleep(0.1)
+print(json.dumps({"first_200_s": first, "tree_mib": rss / 1024}))
+'''
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--runs", type=int, default=7, help="starts of each launcher (alternating)")
+    parser.add_argument("--fresh", action="store_true", help="start the bench host anew")
+    args = parser.parse_args()
+    (host,) = lib.hosts(["bench"], args.fresh)
+    with tempfile.TemporaryDirectory() as tmp:
+        lib.Play(lib.BENCH / "playbooks" / "peers.yml", lib.inventory([host], tmp))
+    runs = {name: [] for name in LAUNCHERS}
+    for _ in range(args.runs):
+        for name, command in LAUNCHERS.items():
+            out = host.ssh(f"python3 - {json.dumps(command)}", stdin=TIMER, timeout=180).stdout
+            result = json.loads(out)
+            if result["first_200_s"] is None:
+                raise SystemExit(f"{name} never answered 200: {command}")
+            runs[name].append(result)
+    med = {name: {key: lib.median([r[key] for r in rs]) for key in ("first_200_s", "tree_mib")}
+           for name, rs in runs.items()}
+    ours, theirs = med["wsgi-express"], med["mod_wsgi-express"]
+    print(f"\nstart-server to first 200 and process-tree RSS; medians of {args.runs} alternating runs each")
+    lib.table(["launcher", "first 200 s", "tree MiB", "all starts s"],
+              [[name, f"{m['first_200_s']:.3f}", f"{m['tree_mib']:.1f}",
+                " ".join(f"{r['first_200_s']:.2f}" for r in runs[name])] for name, m in med.items()])
+    print()
+    ok = [lib.verdict("wsgi-express start no slower", ours["first_200_s"] <= theirs["first_200_s"],
+                      f"{ours['first_200_s'] / theirs['first_200_s']:.2f}x mod_wsgi-express's time"),
+          lib.verdict("wsgi-express tree no larger", ours["tree_mib"] <= theirs["tree_mib"],
+                      f"{ours['tree_mib'] / theirs['tree_mib']:.2f}x mod_wsgi-express's RSS")]
+    print(json.dumps({"medians": med}))
+    return 0 if all(ok) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

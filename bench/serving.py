@@ -1,0 +1,107 @@
+"""Serving benchmark: the site role's defaults against mod_wsgi-express, gunicorn and static files.
+
+    python3 bench/serving.py [--duration 10] [--rounds 1] [--extra-vars JSON] [--fresh]
+
+One bookworm test host ("bench"; reused if running, --fresh starts it anew) gets the hello app
+(12-byte body) from wsgi.apache.site with the role's defaults, and the peers in a virtualenv of
+the system Python. Each server in turn gets `wrk -t2 -c32 -d10s --latency` from this machine
+after a 2 s warm-up; --rounds repeats the whole turn, and each figure is the median over rounds.
+Printed: req/s, p50, p99, errors, daemon RSS and whole-tree RSS, ratios, and the targets.
+"""
+import argparse
+import json
+import tempfile
+
+import lib
+
+PORTS = {"site": 8080, "static": 8080, "mod_wsgi-express": 8001, "gunicorn": 8002}
+PATHS = {"static": "/static/hello.txt"}
+VENV = "/opt/bench/venv"
+APP_DIR = "/srv/bench/hello"
+
+
+def peer_command(name, cores):
+    if name == "mod_wsgi-express":
+        return (f"{VENV}/bin/mod_wsgi-express start-server --application-type module --entry-point hello "
+                f"--callable-object application --working-directory {APP_DIR} --port 8001 "
+                "--user www-data --group www-data --server-root /tmp/mwe-8001")
+    return (f"{VENV}/bin/gunicorn --chdir {APP_DIR} --workers {2 * cores + 1} --bind 0.0.0.0:8002 "
+            "--user www-data --group www-data hello:application")
+
+
+def start_peer(host, name, cores):
+    pid = int(host.ssh(f"cd /tmp && (setsid timeout 900 {peer_command(name, cores)} > /tmp/{name}.log 2>&1 "
+                       "< /dev/null & echo $!)").stdout.strip())
+    url = f"http://{host.address}:{PORTS[name]}/"
+    if not lib.wait_for(lambda: lib.get_status(url) == 200, 60):
+        raise SystemExit(f"{name} did not answer: {host.ssh(f'cat /tmp/{name}.log', check=False).stdout}")
+    return pid
+
+
+def stop_peer(host, pid):
+    host.ssh(f"kill -TERM {pid} 2>/dev/null; for i in $(seq 50); do kill -0 {pid} 2>/dev/null || exit 0; "
+             "sleep 0.2; done; kill -KILL -{pid} 2>/dev/null; true")
+
+
+def measure(host, name, root_pid, duration, daemon_prefix):
+    url = f"http://{host.address}:{PORTS[name]}{PATHS.get(name, '/')}"
+    lib.wrk(url, 2)
+    figures = lib.wrk(url, duration)
+    tree = lib.process_tree(host, root_pid)
+    figures["daemon_mib"] = lib.rss_mib(tree, daemon_prefix) if daemon_prefix is not None else None
+    figures["tree_mib"] = lib.rss_mib(tree)
+    return figures
+
+
+def one_round(host, duration, cores):
+    apache = int(host.ssh("systemctl show -p MainPID --value apache2").stdout)
+    results = {"site": measure(host, "site", apache, duration, "(wsgi:hello)"),
+               "static": measure(host, "static", apache, duration, None)}
+    for name, prefix in (("mod_wsgi-express", "(wsgi:"), ("gunicorn", "")):
+        pid = start_peer(host, name, cores)
+        try:
+            results[name] = measure(host, name, pid, duration, prefix)
+        finally:
+            stop_peer(host, pid)
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each measured wrk run")
+    parser.add_argument("--rounds", type=int, default=1, help="turns over all servers; medians are reported")
+    parser.add_argument("--extra-vars", default="{}", help="JSON for the site role, e.g. to try other defaults")
+    parser.add_argument("--fresh", action="store_true", help="start the bench host anew")
+    args = parser.parse_args()
+    lib.need_wrk()
+    (host,) = lib.hosts(["bench"], args.fresh)
+    with tempfile.TemporaryDirectory() as tmp:
+        lib.Play(lib.BENCH / "playbooks" / "peers.yml", lib.inventory([host], tmp), json.loads(args.extra_vars))
+    cores = int(host.ssh("nproc").stdout)
+    rounds = [one_round(host, args.duration, cores) for _ in range(args.rounds)]
+    names = ["site", "mod_wsgi-express", "gunicorn", "static"]
+    med = {n: {k: (lib.median([r[n][k] for r in rounds]) if rounds[0][n][k] is not None else None)
+               for k in rounds[0][n]} for n in names}
+    print(f"\nhello world, 12-byte body; wrk -t2 -c32 -d{args.duration}s --latency from this machine; "
+          f"{cores} cores on the host; medians of {args.rounds} round(s)")
+    site = med["site"]
+    lib.table(["server", "req/s", "p50 ms", "p99 ms", "errors", "daemon MiB", "tree MiB", "site/this req/s"],
+              [[n, f"{med[n]['req_s']:.0f}", f"{med[n]['p50_ms']:.2f}", f"{med[n]['p99_ms']:.2f}",
+                f"{med[n]['errors']:.0f}", "-" if med[n]["daemon_mib"] is None else f"{med[n]['daemon_mib']:.1f}",
+                f"{med[n]['tree_mib']:.1f}", f"{site['req_s'] / med[n]['req_s']:.2f}"] for n in names])
+    print()
+    ok = [lib.verdict("site >= 1.3 x mod_wsgi-express req/s", site["req_s"] >= 1.3 * med["mod_wsgi-express"]["req_s"],
+                      f"{site['req_s'] / med['mod_wsgi-express']['req_s']:.2f}x"),
+          lib.verdict("site p99 < mod_wsgi-express p99", site["p99_ms"] < med["mod_wsgi-express"]["p99_ms"],
+                      f"{site['p99_ms']:.2f} ms vs {med['mod_wsgi-express']['p99_ms']:.2f} ms"),
+          lib.verdict("site >= gunicorn req/s", site["req_s"] >= med["gunicorn"]["req_s"],
+                      f"{site['req_s'] / med['gunicorn']['req_s']:.2f}x"),
+          lib.verdict("site >= 0.5 x static-file req/s", site["req_s"] >= 0.5 * med["static"]["req_s"],
+                      f"{site['req_s'] / med['static']['req_s']:.2f}x"),
+          lib.verdict("no errors", all(med[n]["errors"] == 0 for n in names), "")]
+    print(json.dumps({"medians": med}, indent=None))
+    return 0 if all(ok) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
