@@ -64,7 +64,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         lib.Play(lib.BENCH / "playbooks" / "peers.yml", lib.inventory([host], tmp))
     runs = {name: [] for name in LAUNCHERS}
-    for _ in range(args.runs):
+    for _run in range(args.runs):
         for name, command in LAUNCHERS.items():
             out = host.ssh(f"python3 - {json.dumps(command)}", stdin=TIMER, timeout=180).stdout
             result = json.loads(out)

@@ -127,7 +127,7 @@ def process_tree(host, root_pid):
     """Pids and RSS (KiB) of root_pid and its descendants, read from ps on the host."""
     rows = [line.split(None, 3) for line in host.ssh("ps -eo pid=,ppid=,rss=,args=").stdout.splitlines()]
     children = {}
-    for pid, ppid, _, _ in rows:
+    for pid, ppid, *_rest in rows:
         children.setdefault(int(ppid), []).append(int(pid))
     by_pid = {int(r[0]): (int(r[2]), r[3] if len(r) > 3 else "") for r in rows}
     tree, todo = {}, [root_pid]

@@ -78,7 +78,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         lib.Play(lib.BENCH / "playbooks" / "peers.yml", lib.inventory([host], tmp), json.loads(args.extra_vars))
     cores = int(host.ssh("nproc").stdout)
-    rounds = [one_round(host, args.duration, cores) for _ in range(args.rounds)]
+    rounds = [one_round(host, args.duration, cores) for _round in range(args.rounds)]
     names = ["site", "mod_wsgi-express", "gunicorn", "static"]
     med = {n: {k: (lib.median([r[n][k] for r in rounds]) if rounds[0][n][k] is not None else None)
                for k in rounds[0][n]} for n in names}
