@@ -16,6 +16,8 @@ import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from testhost import Host  # noqa: E402  pylint: disable=wrong-import-position
 BENCH = ROOT / "bench"
 TESTHOST = [sys.executable, str(ROOT / "tools" / "testhost.py")]
 WRK_REPORT = BENCH / "wrk_report.lua"
@@ -28,24 +30,6 @@ def need_wrk():
         subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL)
         subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "wrk"], check=True,
                        stdout=subprocess.DEVNULL, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-
-
-class Host:
-    def __init__(self, conn):
-        self.name, self.address, self.identity = conn["instance"], conn["address"], conn["identity_file"]
-
-    def ssh(self, command, check=True, timeout=600, stdin=None):
-        res = subprocess.run(
-            ["ssh", "-i", self.identity, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-             "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", f"root@{self.address}", command],
-            text=True, capture_output=True, timeout=timeout, check=False, input=stdin)
-        if check and res.returncode != 0:
-            raise SystemExit(f"{self.name}: {command!r} failed ({res.returncode}): {res.stderr}{res.stdout}")
-        return res
-
-    def line(self):
-        return (f"{self.name} ansible_host={self.address} ansible_user=root "
-                f"ansible_ssh_private_key_file={self.identity}")
 
 
 def hosts(names, fresh):
@@ -69,7 +53,7 @@ def stop(names):
 
 def inventory(hosts_, directory):
     path = pathlib.Path(directory) / "inventory.ini"
-    path.write_text("".join(h.line() + "\n" for h in hosts_))
+    path.write_text("".join(h.inventory_line() + "\n" for h in hosts_))
     return path
 
 

@@ -13,6 +13,8 @@ import pathlib
 import subprocess
 import sys
 
+import testhost
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TESTHOST = [sys.executable, str(ROOT / "tools" / "testhost.py")]
 
@@ -36,8 +38,7 @@ def main():
         address = host["address"]
         inventory = ROOT / "build" / "deploy-inventory.ini"
         inventory.parent.mkdir(exist_ok=True)
-        inventory.write_text(
-            f"deploy ansible_host={address} ansible_user=root ansible_ssh_private_key_file={host['identity_file']}\n")
+        inventory.write_text(testhost.Host(host).inventory_line() + "\n")
     rc = subprocess.run(["ansible-playbook", "-i", str(inventory), str(ROOT / "deploy.yml")],
                         cwd=ROOT, check=False, env=os.environ).returncode
     if rc != 0:

@@ -517,6 +517,32 @@ def our_netns():
     return sorted(n[len(PREFIX) + 1:] for n in names if n.startswith(f"{PREFIX}-"))
 
 
+class HostCommandError(AssertionError):
+    """A command on a test host failed (an AssertionError, so that a test running it fails)."""
+
+
+class Host:
+    """A running host as `start` and `list` print it: commands over SSH and its Ansible inventory line."""
+
+    def __init__(self, conn):
+        self.name, self.address, self.identity = conn["instance"], conn["address"], conn["identity_file"]
+        self.conn = conn
+
+    def ssh(self, command, check=True, timeout=300, stdin=None):
+        res = subprocess.run(
+            ["ssh", "-i", self.identity, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+             "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", f"root@{self.address}", command],
+            text=True, capture_output=True, timeout=timeout, check=False, input=stdin,
+        )
+        if check and res.returncode != 0:
+            raise HostCommandError(f"ssh {self.name} {command!r} failed ({res.returncode}): {res.stderr}{res.stdout}")
+        return res
+
+    def inventory_line(self):
+        return (f"{self.name} ansible_host={self.address} ansible_user=root "
+                f"ansible_ssh_private_key_file={self.identity}")
+
+
 def stop_all():
     names = set(running_names()) | set(our_netns())
     if CGROUP_ROOT.exists():

@@ -34,29 +34,10 @@ def _build_cache():
     shutil.rmtree(BUILD_CACHE, ignore_errors=True)
 
 
-class Host:
-    def __init__(self, conn):
-        self.name = conn["instance"]
-        self.address = conn["address"]
-        self.identity = conn["identity_file"]
-        self.conn = conn
-
-    def ssh(self, command, check=True, timeout=300):
-        res = subprocess.run(
-            ["ssh", "-i", self.identity, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-             "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", f"root@{self.address}", command],
-            text=True, capture_output=True, timeout=timeout, check=False,
-        )
-        if check and res.returncode != 0:
-            raise AssertionError(f"ssh {self.name} {command!r} failed ({res.returncode}): {res.stderr}{res.stdout}")
-        return res
-
+class Host(testhost.Host):
     def inventory(self, directory):
         path = pathlib.Path(directory) / f"{self.name}.ini"
-        path.write_text(
-            f"{self.name} ansible_host={self.address} ansible_user=root "
-            f"ansible_ssh_private_key_file={self.identity}\n"
-        )
+        path.write_text(self.inventory_line() + "\n")
         return path
 
 

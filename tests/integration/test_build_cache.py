@@ -4,10 +4,11 @@ Three fresh bookworm hosts in one play: "one" and "two" need the same build (6.1
 asks for 5.0.2, a different fingerprint. The cache is this test's own directory.
 """
 import json
+import subprocess
 
 import pytest
 
-from conftest import ROOT, run_play
+from conftest import ROOT, TESTHOST, run_play
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "mod_wsgi.yml"
 BUILT = "/usr/local/src/wsgi-apache-mod_wsgi/src/server/.libs/mod_wsgi.so"
@@ -17,15 +18,16 @@ NAMES = ("cache-one", "cache-two", "cache-other")
 
 @pytest.fixture(scope="module")
 def hosts(start_host):
-    return {name: start_host(name) for name in NAMES}
+    """Three hosts for this module only: stopped when it ends, not idle until the session ends."""
+    yield {name: start_host(name) for name in NAMES}
+    subprocess.run([*TESTHOST, "stop", *NAMES], check=False, capture_output=True)
 
 
 @pytest.fixture(scope="module")
 def inventory(hosts, tmp_path_factory):
     path = tmp_path_factory.mktemp("inv") / "fleet.ini"
-    path.write_text("".join(
-        f"{name} ansible_host={host.address} ansible_user=root ansible_ssh_private_key_file={host.identity}"
-        + (" mod_wsgi_version=5.0.2" if name == "cache-other" else "") + "\n" for name, host in hosts.items()))
+    path.write_text("".join(host.inventory_line() + (" mod_wsgi_version=5.0.2" if name == "cache-other" else "") + "\n"
+                            for name, host in hosts.items()))
     return path
 
 
