@@ -15,6 +15,10 @@ import re
 
 MODULE_FILENAME = "mod_wsgi_src.so"
 FINGERPRINT_PATH = "/var/lib/wsgi-apache/mod_wsgi.json"
+# Where distributions put Apache's modules, for a host without apxs (the -dev package): one that
+# took its module from the build cache, or that only runs wsgi-express.
+MODULE_DIRS = ("/usr/lib/apache2/modules", "/usr/lib64/httpd/modules", "/usr/lib/httpd/modules",
+               "/usr/local/apache2/modules")
 # MOD_WSGI_VERSION_STRING is a NUL-terminated "X.Y.Z" in the module's data; so is
 # Python's PY_VERSION, but mod_wsgi releases this role builds have major >= 4.
 VERSION_RE = re.compile(rb"\x00([4-9]|[1-9][0-9]+)\.(\d+)\.(\d+)\x00")

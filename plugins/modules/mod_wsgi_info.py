@@ -25,7 +25,9 @@ attributes:
 options:
   path:
     description:
-      - The module file. By default C(mod_wsgi_src.so) in the LIBEXECDIR that O(apxs) reports.
+      - The module file. By default C(mod_wsgi_src.so) in the LIBEXECDIR that O(apxs) reports, or
+        without apxs (a host that got its module from the build cache has no apxs) in the first of
+        the distributions' module directories that exists.
     type: path
   apxs:
     description: The apxs program of the Apache to inspect.
@@ -62,7 +64,7 @@ module_path:
   type: str
   sample: /usr/lib/apache2/modules/mod_wsgi_src.so
 libexecdir:
-  description: Apache's module directory as apxs reports it, or null without apxs.
+  description: Apache's module directory as apxs reports it, else the first distribution module directory found, else null.
   returned: always
   type: str
 version:
@@ -80,10 +82,12 @@ libpython:
   type: dict
   sample: {needed: libpython3.11.so.1.0, path: /lib/x86_64-linux-gnu/libpython3.11.so.1.0}
 apache:
-  description: Apache httpd's C(version) and C(mpm) (both null when Apache is not installed) and C(apachectl).
+  description:
+    - Apache httpd's C(version) and C(mpm), and C(modules), the names C(apachectl -M) lists (all three
+      null when Apache is not installed), and C(apachectl).
   returned: always
   type: dict
-  sample: {version: 2.4.62, mpm: event, apachectl: /usr/sbin/apache2ctl}
+  sample: {version: 2.4.62, mpm: event, modules: [core_module, so_module, wsgi_module], apachectl: /usr/sbin/apache2ctl}
 fingerprint:
   description: The build fingerprint stored by the role, or null.
   returned: always
@@ -101,6 +105,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wsgi.apache.plugins.module_utils.layout import (
     FINGERPRINT_PATH,
+    MODULE_DIRS,
     MODULE_FILENAME,
     file_sha256,
     libpython_from_ldd,
@@ -127,7 +132,7 @@ def linked_libpython(module, path):
 
 def apache_info(module, apachectl):
     ctl = apachectl or module.get_bin_path("apache2ctl") or module.get_bin_path("apachectl")
-    info = {"version": None, "mpm": None, "apachectl": ctl}
+    info = {"version": None, "mpm": None, "modules": None, "apachectl": ctl}
     if not ctl or not os.access(ctl, os.X_OK):
         return info
     dummy, out, dummy = module.run_command([ctl, "-V"])
@@ -135,6 +140,9 @@ def apache_info(module, apachectl):
     mpm = re.search(r"Server MPM:\s*(\S+)", out)
     info["version"] = version.group(1) if version else None
     info["mpm"] = mpm.group(1).lower() if mpm else None
+    if info["version"]:
+        rc, out, dummy = module.run_command([ctl, "-M"])
+        info["modules"] = re.findall(r"^\s*(\w+_module) \(", out, re.M) if rc == 0 else None
     return info
 
 
@@ -148,7 +156,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    libexecdir = apxs_query(module, module.params["apxs"], "LIBEXECDIR")
+    libexecdir = apxs_query(module, module.params["apxs"], "LIBEXECDIR") or next(
+        (d for d in MODULE_DIRS if os.path.isdir(d)), None)
     path = module.params["path"] or (os.path.join(libexecdir, MODULE_FILENAME) if libexecdir else None)
     installed = bool(path) and os.path.isfile(path)
     module.exit_json(

@@ -5,6 +5,7 @@ mod_python is refused, then the role builds beside Debian's packaged mod_wsgi, t
 sources and a venv interpreter are built from the tarball the first build downloaded.
 """
 import base64
+import gzip
 import hashlib
 import json
 import re
@@ -111,22 +112,31 @@ def test_url_source_is_verified(host, inventory):
                                            "mod_wsgi_cache_dir": "/var/cache/by-url"})
     assert right.rc == 0, right
     assert host.ssh("sha256sum /var/cache/by-url/mod_wsgi-5.0.2.tar.gz").stdout.split()[0] == sha
-    # the same source bytes make the same fingerprint: nothing was compiled again
-    assert info(host) == before
+    # a pinned source is part of the build: the module was built again, for these bytes
+    assert info(host)["build"]["source_sha256"] == sha != before["build"]["source_sha256"]
     host.ssh("systemctl stop dl")
 
 
 def test_archive_source_is_copied(host, inventory, tmp_path):
     before = info(host)
     local = tmp_path / "mod_wsgi-5.0.2.tar.gz"
-    local.write_bytes(base64.b64decode(host.ssh("base64 -w0 /var/cache/wsgi-apache/mod_wsgi-5.0.2.tar.gz").stdout))
-    result = run_play(PLAYBOOK, inventory, {"mod_wsgi_version": "5.0.2", "mod_wsgi_source": "archive",
-                                            "mod_wsgi_source_archive": str(local),
-                                            "mod_wsgi_cache_dir": "/var/cache/by-archive"})
+    local.write_bytes(base64.b64decode(host.ssh("base64 -w0 /var/cache/by-url/mod_wsgi-5.0.2.tar.gz").stdout))
+    same = {"mod_wsgi_version": "5.0.2", "mod_wsgi_source": "archive", "mod_wsgi_source_archive": str(local),
+            "mod_wsgi_cache_dir": "/var/cache/by-archive"}
+    result = run_play(PLAYBOOK, inventory, same)
+    assert result.rc == 0, result
+    # the same source bytes as the url test's make the same fingerprint: nothing was compiled, and
+    # the source is fetched only where it is compiled
+    assert info(host) == before
+    assert host.ssh("test -e /var/cache/by-archive/mod_wsgi-5.0.2.tar.gz", check=False).returncode != 0
+    # the same source packed anew: other bytes, so a build of its own, from the copy
+    repacked = tmp_path / "repacked" / "mod_wsgi-5.0.2.tar.gz"
+    repacked.parent.mkdir()
+    repacked.write_bytes(gzip.compress(gzip.decompress(local.read_bytes()), compresslevel=1, mtime=0))
+    result = run_play(PLAYBOOK, inventory, {**same, "mod_wsgi_source_archive": str(repacked)})
     assert result.rc == 0, result
     remote = host.ssh("sha256sum /var/cache/by-archive/mod_wsgi-5.0.2.tar.gz").stdout.split()[0]
-    assert remote == hashlib.sha256(local.read_bytes()).hexdigest()
-    assert info(host) == before
+    assert remote == hashlib.sha256(repacked.read_bytes()).hexdigest() == info(host)["build"]["source_sha256"]
 
 
 def test_venv_interpreter_builds_and_finds_libpython(host, inventory):

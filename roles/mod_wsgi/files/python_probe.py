@@ -11,6 +11,8 @@ var = sysconfig.get_config_var
 include = sysconfig.get_paths()["include"]
 libdir = var("LIBDIR") or ""
 ldlibrary = var("LDLIBRARY") or ""
+# The file the module links against (libpython3.X.so.1.0), which a distribution may package apart.
+soname = var("INSTSONAME") or ldlibrary
 print(json.dumps({
     "executable": sys.executable,
     "realpath": os.path.realpath(sys.executable),
@@ -23,5 +25,7 @@ print(json.dumps({
     "has_header": os.path.isfile(os.path.join(include, "Python.h")),
     "libdir": libdir,
     "ldlibrary": ldlibrary,
+    "libpython_present": os.path.isfile(os.path.join(libdir, soname)),
+    "cpus": os.cpu_count() or 1,
     "shared": bool(var("Py_ENABLE_SHARED")) or ldlibrary.endswith(".so") or ".so." in ldlibrary,
 }))

@@ -16,7 +16,10 @@ def apache(tmp_path, build_module):
     apxs = tmp_path / "apxs"
     apxs.write_text(f'#!/bin/sh\n[ "$1 $2" = "-q LIBEXECDIR" ] && echo {libexec}\n')
     ctl = tmp_path / "apachectl"
-    ctl.write_text("#!/bin/sh\necho 'Server version: Apache/2.4.62 (Debian)'\necho 'Server MPM:     event'\n")
+    ctl.write_text("#!/bin/sh\ncase $1 in\n"
+                   "-V) echo 'Server version: Apache/2.4.62 (Debian)'; echo 'Server MPM:     event';;\n"
+                   "-M) echo 'Loaded Modules:'; echo ' core_module (static)'; echo ' python_module (shared)';;\n"
+                   "esac\n")
     fingerprint = tmp_path / "fp.json"
     fingerprint.write_text(json.dumps({"build": {"version": "5.0.2"}, "module_sha256": "x"}))
     for exe in (apxs, ctl):
@@ -38,9 +41,20 @@ def test_reports_module_apache_and_fingerprint(apache, capsys):
     assert result["module_path"] == str(libexec / MODULE_FILENAME)
     assert result["version"] == "5.0.2"
     assert len(result["sha256"]) == 64
-    assert result["apache"] == {"version": "2.4.62", "mpm": "event", "apachectl": apache["apachectl"]}
+    assert result["apache"] == {"version": "2.4.62", "mpm": "event", "modules": ["core_module", "python_module"],
+                                "apachectl": apache["apachectl"]}
     assert result["fingerprint"]["build"]["version"] == "5.0.2"
     assert result["libpython"] == {"needed": None, "path": None}  # this object links no libpython
+
+
+def test_without_apxs_the_module_is_looked_for_in_the_distributions_module_directory(apache, capsys, tmp_path,
+                                                                                     monkeypatch):
+    """A host that took its module from the build cache has no apxs (no apache2-dev)."""
+    libexec = apache.pop("libexec")
+    monkeypatch.setattr(mod_wsgi_info, "MODULE_DIRS", (str(tmp_path / "absent"), str(libexec)))
+    result = run_module(capsys, {**apache, "apxs": str(tmp_path / "no-apxs")})
+    assert result["libexecdir"] == str(libexec)
+    assert result["module_path"] == str(libexec / MODULE_FILENAME) and result["installed"] is True
 
 
 def test_nothing_installed(apache, capsys, tmp_path):
