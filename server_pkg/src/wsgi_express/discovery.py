@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 
-from wsgi_express._shared.layout import FINGERPRINT_PATH, MODULE_FILENAME, libpython_from_ldd, read_fingerprint
+from wsgi_express._shared.layout import FINGERPRINT_PATH, MODULE_DIRS, MODULE_FILENAME, libpython_from_ldd, read_fingerprint
 from wsgi_express.errors import ConfigurationError
 
 APXS_NAMES = ("apxs", "apxs2")
 HTTPD_NAMES = ("apache2", "httpd")
-# Where distributions put httpd and its modules when apxs (the -dev package) is missing.
+# Where distributions put httpd when apxs (the -dev package) is missing.
 SBIN_DIRS = ("/usr/sbin", "/usr/local/apache2/bin", "/usr/local/sbin")
-MODULE_DIRS = ("/usr/lib/apache2/modules", "/usr/lib64/httpd/modules", "/usr/lib/httpd/modules",
-               "/usr/local/apache2/modules")
 PACKAGED_MODULE = "mod_wsgi.so"
 MIME_TYPES = ("/etc/mime.types", "/etc/apache2/mime.types", "/etc/httpd/conf/mime.types")
 
@@ -29,16 +28,75 @@ def _which(names, extra_dirs=()):
     return None
 
 
+APXS_VARIABLES = ("SBINDIR", "TARGET", "LIBEXECDIR")
+
+
+class Memo(object):
+    """What apxs and ``httpd -l`` answered (~45 ms of Perl and httpd), kept in a file of the server
+    root and trusted while the program asked is the same file (path, size, modification time)."""
+
+    def __init__(self, path=None):
+        self.path, self.answers, self.used = path, {}, {}
+        if path:
+            try:
+                with open(path) as fh:
+                    self.answers = json.load(fh)
+            except (OSError, ValueError):
+                self.answers = {}
+
+    def ask(self, program, question, compute):
+        try:
+            st = os.stat(program)
+        except OSError:
+            return compute()
+        key = "%s %d %d %s" % (program, st.st_size, st.st_mtime_ns, question)
+        self.used[key] = self.answers[key] if key in self.answers else compute()
+        return self.used[key]
+
+    def save(self):
+        """Keep this run's answers (only these) for the next start."""
+        if self.path and self.used != self.answers:
+            with open(self.path + ".new", "w") as out:
+                json.dump(self.used, out)
+            os.replace(self.path + ".new", self.path)
+
+
+MEMO = Memo()
+
+
+def remember_in(path):
+    """Keep apxs's and httpd's answers in ``path`` (see Memo) from now on; returns the Memo."""
+    global MEMO  # pylint: disable=global-statement
+    MEMO = Memo(path)
+    return MEMO
+
+
+def _apxs_ask(apxs):
+    """All of APXS_VARIABLES at once, in parallel: apxs's multi-variable form does not separate
+    the answers reliably."""
+    running = {}
+    for name in APXS_VARIABLES:
+        try:
+            running[name] = subprocess.Popen([apxs, "-q", name], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                             text=True)
+        except OSError:
+            running[name] = None
+    answers = {}
+    for name, proc in running.items():
+        try:
+            answers[name] = proc.communicate(timeout=30)[0].strip() or None if proc else None
+        except subprocess.SubprocessError:
+            proc.kill()
+            answers[name] = None
+    return answers
+
+
 def apxs_query(name):
-    """``apxs -q NAME``, or None without apxs."""
+    """``apxs -q NAME`` (one of APXS_VARIABLES), or None without apxs."""
     apxs = _which(APXS_NAMES, ("/usr/bin", "/usr/local/apache2/bin"))
     if not apxs:
         return None
-    try:
-        out = subprocess.run([apxs, "-q", name], capture_output=True, text=True, timeout=30, check=False).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out or None
+    return MEMO.ask(apxs, "-q " + " ".join(APXS_VARIABLES), lambda: _apxs_ask(apxs))[name]
 
 
 def httpd_executable(given=None):
@@ -122,11 +180,14 @@ def check_module_python(path, python=None):
 
 def compiled_in(httpd):
     """The modules built into httpd (``httpd -l``), such as {'mod_unixd.c', ...}."""
-    try:
-        out = subprocess.run([httpd, "-l"], capture_output=True, text=True, timeout=30, check=False).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise ConfigurationError("cannot run %s -l: %s" % (httpd, exc))
-    return {line.strip() for line in out.splitlines() if line.strip().endswith(".c")}
+    def ask():
+        try:
+            out = subprocess.run([httpd, "-l"], capture_output=True, text=True, timeout=30, check=False).stdout
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ConfigurationError("cannot run %s -l: %s" % (httpd, exc))
+        return sorted(line.strip() for line in out.splitlines() if line.strip().endswith(".c"))
+
+    return set(MEMO.ask(httpd, "-l", ask))
 
 
 def mime_types():

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import errno
 import grp
+import hashlib
+import json
 import os
 import pwd
 import re
 import socket
 import subprocess
 import sys
-
-import jinja2
 
 from wsgi_express import __version__, discovery
 from wsgi_express._shared.daemon_options import BY_KEY, OPTIONS, python_hash_seed, render, validate
@@ -109,24 +109,42 @@ def _check_port(host, port, flag):
         probe.close()
 
 
-def _import_check(application, home, python_path, environ, user, group):
-    """Load the app once, as the daemon user, in a child Python; a failure is one line."""
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **environ)
-    if python_path:
-        env["PYTHONPATH"] = os.pathsep.join(python_path + [env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    code = "from wsgi_express.runtime import check_main; check_main()"
-    try:
-        done = subprocess.run([sys.executable, "-c", code] + list(application), cwd=home, env=env,
-                              user=user, group=group, capture_output=True, text=True,
-                              timeout=IMPORT_CHECK_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        raise ConfigurationError("%s did not finish loading within %d s: fix what it waits for, or start "
-                                 "with --skip-import-check" % (application[1], IMPORT_CHECK_TIMEOUT))
-    except OSError as exc:
-        raise ConfigurationError("cannot load %s as user %s in %s: %s" % (application[1], user, home, exc))
-    if done.returncode != 0:
-        lines = done.stderr.strip().splitlines() or ["exit status %d" % done.returncode]
-        raise ConfigurationError("the application %s fails to load: %s" % (application[1], lines[-1]))
+class _ImportCheck(object):
+    """Load the app once, as the daemon user, in a child Python started at once so that it runs
+    while httpd is looked at; ``result()`` raises ConfigurationError with its last line."""
+
+    def __init__(self, application, home, python_path, environ, user, group):
+        self.application, self.user, self.home = application, user, home
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **environ)
+        if python_path:
+            env["PYTHONPATH"] = os.pathsep.join(python_path + [env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        code = "from wsgi_express.runtime import check_main; check_main()"
+        self.proc = self.error = None
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-c", code] + list(application), cwd=home, env=env,
+                                         user=user, group=group, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         text=True)
+        except OSError as exc:  # reported by result(), after what the options' checks find
+            self.error = ConfigurationError("cannot load %s as user %s in %s: %s" % (application[1], user, home, exc))
+
+    def cancel(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc:
+            self.proc.communicate()
+
+    def result(self):
+        if self.error:
+            raise self.error
+        try:
+            stderr = self.proc.communicate(timeout=IMPORT_CHECK_TIMEOUT)[1]
+        except subprocess.TimeoutExpired:
+            self.cancel()
+            raise ConfigurationError("%s did not finish loading within %d s: fix what it waits for, or start "
+                                     "with --skip-import-check" % (self.application[1], IMPORT_CHECK_TIMEOUT))
+        if self.proc.returncode != 0:
+            lines = stderr.strip().splitlines() or ["exit status %d" % self.proc.returncode]
+            raise ConfigurationError("the application %s fails to load: %s" % (self.application[1], lines[-1]))
 
 
 def _mpm(daemon):
@@ -171,13 +189,28 @@ def daemon_directive(daemon, module_version):
         return render(PROCESS_GROUP, daemon, module_version, None)
 
 
-class Setup(object):
-    """Everything start-server and setup-server decided, and the files of the server root."""
+# The server root's files: (name, mode), each rendered from templates/<name>.j2.
+TEMPLATES = (("httpd.conf", 0o644), ("handler.wsgi", 0o644))
+# In the server root: the digest of what its files were rendered from, and of the files as written.
+STAMP = ".wsgi-express-stamp"
+# In the server root: what apxs and httpd -l answered (discovery.Memo).
+MEMO = ".wsgi-express-discovery.json"
 
-    def __init__(self, context, files, summary):
+
+class Setup(object):
+    """Everything start-server and setup-server decided, and the files of the server root.
+
+    The files are rendered (jinja2 is imported) only when the stamp in the server root does not
+    show that they were written from the same decisions and are still as written: a restart with
+    the same options reuses them, with no rendering and no ``httpd -t``."""
+
+    def __init__(self, context, names, summary, memo):
         self.context = context
-        self.files = files
+        self.names = names
         self.summary = summary
+        self.memo = memo
+        self.digest = hashlib.sha256(json.dumps([__version__, names, context], sort_keys=True).encode()).hexdigest()
+        self._files = None
 
     @property
     def server_root(self):
@@ -187,8 +220,42 @@ class Setup(object):
     def config(self):
         return os.path.join(self.server_root, "httpd.conf")
 
+    def stamp(self, files):
+        """The stamp's text for ``files`` ({name: (content, mode)}): decisions digest, then each file's."""
+        return "\n".join([self.digest] + ["%s %o %s" % (name, mode, hashlib.sha256(content.encode()).hexdigest())
+                                          for name, (content, mode) in sorted(files.items())]) + "\n"
+
+    def current(self):
+        """Whether the server root holds exactly what these decisions render, going by its stamp."""
+        try:
+            with open(os.path.join(self.server_root, STAMP)) as fh:
+                lines = fh.read().splitlines()
+            if not lines or lines[0] != self.digest or len(lines) != len(self.names) + 1:
+                return False
+            for line in lines[1:]:
+                name, mode, digest = line.split(" ")
+                path = os.path.join(self.server_root, name)
+                with open(path, "rb") as fh:
+                    if hashlib.sha256(fh.read()).hexdigest() != digest or "%o" % (os.stat(path).st_mode & 0o777) != mode:
+                        return False
+        except (OSError, ValueError):
+            return False
+        return True
+
+    @property
+    def files(self):
+        """{name: (content, mode)}, rendered on first use."""
+        if self._files is None:
+            templates = _environment()
+            self._files = {name: (templates.get_template(name + ".j2").render(self.context), mode)
+                           for name, mode in self.names}
+        return self._files
+
 
 def _environment():
+    # Imported here: ~35 ms, paid only when the files are rendered.
+    import jinja2  # pylint: disable=import-outside-toplevel
+
     env = jinja2.Environment(loader=jinja2.PackageLoader("wsgi_express", "templates"), trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
                              autoescape=False)
@@ -235,21 +302,29 @@ def configure(ns, command, application=None, environ=None, check_port=True):
         for flag, number in (("--port", port), ("--https-port", https_port)):
             if number:
                 _check_port(ns.host, number, flag)
-    httpd = discovery.httpd_executable(ns.httpd_executable)
-    modules_dir = discovery.modules_directory(ns.modules_directory)
-    module_path = discovery.module_location(ns.module_path, modules_dir)
-    discovery.check_module_python(module_path)
-    version = module_version(module_path)
-    directive = daemon_directive(daemon, version)
-    with from_table():
-        seed = python_hash_seed(ns.python_hash_seed, version, "--python-hash-seed")
-    builtin = discovery.compiled_in(httpd)
-    mpm = discovery.mpm_module(builtin, modules_dir)
-    wanted = ([mpm] if mpm else []) + list(BASE_MODULES) + list(REWRITE_MODULES if document_root else ()) \
-        + list(SSL_MODULES if https_port else ())
-    modules = discovery.load_modules(builtin, modules_dir, wanted)
-    if not ns.skip_import_check:
-        _import_check(application, daemon["home"], daemon.get("python_path") or [], environ, user, group)
+    memo = discovery.remember_in(os.path.join(server_root, MEMO))
+    check = None if ns.skip_import_check else _ImportCheck(
+        application, daemon["home"], daemon.get("python_path") or [], environ, user, group)
+    try:
+        httpd = discovery.httpd_executable(ns.httpd_executable)
+        modules_dir = discovery.modules_directory(ns.modules_directory)
+        module_path = discovery.module_location(ns.module_path, modules_dir)
+        discovery.check_module_python(module_path)
+        version = module_version(module_path)
+        directive = daemon_directive(daemon, version)
+        with from_table():
+            seed = python_hash_seed(ns.python_hash_seed, version, "--python-hash-seed")
+        builtin = discovery.compiled_in(httpd)
+        mpm = discovery.mpm_module(builtin, modules_dir)
+        wanted = ([mpm] if mpm else []) + list(BASE_MODULES) + list(REWRITE_MODULES if document_root else ()) \
+            + list(SSL_MODULES if https_port else ())
+        modules = discovery.load_modules(builtin, modules_dir, wanted)
+    except ConfigurationError:
+        if check:
+            check.cancel()
+        raise
+    if check:
+        check.result()
 
     to_terminal = ns.log_to_terminal
     context = {
@@ -257,8 +332,7 @@ def configure(ns, command, application=None, environ=None, check_port=True):
         "server_name": ns.server_name or "localhost", "modules": modules, "module_path": module_path,
         "url_host": ns.host if ns.host not in ("", "0.0.0.0", "::") else ns.server_name or "localhost",
         "module_version": version, "user": user, "group": group, "port": port, "https_port": https_port,
-        "listen": lambda number: "%s:%d" % ("[%s]" % ns.host if ":" in ns.host else ns.host, number)
-        if ns.host else str(number),
+        "listen_host": ("[%s]" % ns.host if ":" in ns.host else ns.host) if ns.host else None,
         "mime_types": discovery.mime_types(),
         "error_log": "/dev/stderr" if to_terminal else os.path.join(server_root, "error_log"),
         "access_log": ("/dev/stdout" if to_terminal else os.path.join(server_root, "access_log"))
@@ -273,12 +347,8 @@ def configure(ns, command, application=None, environ=None, check_port=True):
         "environ": environ, "reload_on_changes": ns.reload_on_changes, "reload_interval": RELOAD_INTERVAL,
         "monitor_files": [application[1]] if application[0] == "script" else [],
     }
-    templates = _environment()
-    files = {"httpd.conf": (templates.get_template("httpd.conf.j2").render(context), 0o644),
-             "handler.wsgi": (templates.get_template("handler.wsgi.j2").render(context), 0o644)}
-    if command == "setup-server":
-        files["apachectl"] = (templates.get_template("apachectl.j2").render(context), 0o755)
-    return Setup(context, files, summary(context, daemon))
+    names = TEMPLATES + (("apachectl", 0o755),) if command == "setup-server" else TEMPLATES
+    return Setup(context, names, summary(context, daemon), memo)
 
 
 def _seconds(value):
@@ -333,6 +403,10 @@ def write(setup, dry_run=False):
     configuration: a configuration Apache refuses never replaces the running one.  Returns the
     names of the files (to be) written."""
     root = setup.server_root
+    if setup.current():
+        if not dry_run:
+            setup.memo.save()
+        return []
     changed = [name for name, (content, mode) in sorted(setup.files.items())
                if not _unchanged(os.path.join(root, name), content, mode)]
     if dry_run:
@@ -350,6 +424,9 @@ def write(setup, dry_run=False):
         configtest(setup, staged.get("httpd.conf", setup.config))
         for name, path in staged.items():
             os.replace(path, os.path.join(root, name))
+        with open(os.path.join(root, STAMP), "w") as out:
+            out.write(setup.stamp(setup.files))
+        setup.memo.save()
     finally:
         for path in staged.values():
             if os.path.exists(path):
