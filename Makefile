@@ -14,7 +14,7 @@ HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzi
 SANITY_ROOT := $(or $(TMPDIR),/tmp)/wsgi-apache-sanity/ansible_collections/wsgi/apache
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
-.PHONY: test setup deploy lint unit sanity molecule integration bench-serving bench-express bench-converge stop-hosts clean
+.PHONY: test setup deploy lint unit sanity molecule integration bench-serving bench-express bench-converge bench-tune stop-hosts clean
 
 test: setup lint unit sanity molecule integration
 	@echo "make test: all stages passed"
@@ -76,6 +76,9 @@ bench-express: setup
 
 bench-converge: setup
 	$(VENV)/bin/python bench/converge.py $(BENCH_ARGS)
+
+bench-tune: setup
+	$(VENV)/bin/python bench/tune.py $(BENCH_ARGS)
 
 stop-hosts:
 	$(PYTHON) tools/testhost.py stop-all

@@ -3,7 +3,9 @@
     python3 bench/express.py [--runs 7] [--fresh]
 
 On the bench host (see serving.py; the same playbook sets it up), each launcher starts the same
-hello app, alternating ours and theirs, --runs times each. A timer on the host itself (no SSH in
+hello app, alternating ours and theirs, --runs times each, each in a server root of its own that
+it keeps from one start to the next (both launchers' default); ours is also timed with its server
+root removed before each start (rendering, configuration test and discovery all done anew). A timer on the host itself (no SSH in
 the measured path) starts the command and polls the port every 10 ms until a 200; then the RSS of
 the launcher's whole process tree is summed, and the server is stopped with SIGTERM. Medians.
 """
@@ -15,18 +17,24 @@ import lib
 
 VENV = "/opt/bench/venv"
 APP_DIR = "/srv/bench/hello"
-COMMON = "--port 8003 --user www-data --group www-data --server-root /tmp/express-bench"
+COMMON = "--port 8003 --user www-data --group www-data"
+OURS = (f"{VENV}/bin/wsgi-express start-server --application-type module --entry-point hello:application "
+        f"--working-directory {APP_DIR} {COMMON} --server-root /tmp/express-bench-ours")
+# name: (command, directory removed before each start, untimed)
 LAUNCHERS = {
-    "wsgi-express": f"{VENV}/bin/wsgi-express start-server --application-type module --entry-point hello:application "
-                    f"--working-directory {APP_DIR} {COMMON}",
-    "mod_wsgi-express": f"{VENV}/bin/mod_wsgi-express start-server --application-type module --entry-point hello "
-                        f"--callable-object application --working-directory {APP_DIR} {COMMON}",
+    "wsgi-express": (OURS, None),
+    "wsgi-express, new server root": (OURS, "/tmp/express-bench-ours"),
+    "mod_wsgi-express": (f"{VENV}/bin/mod_wsgi-express start-server --application-type module --entry-point hello "
+                         f"--callable-object application --working-directory {APP_DIR} {COMMON} "
+                         f"--server-root /tmp/express-bench-theirs", None),
 }
 
 # Runs on the host: start the command, time the first 200, sum the tree's RSS, SIGTERM, wait (all bounded).
 TIMER = r'''
-import json, os, shlex, signal, subprocess, sys, time, urllib.request
-command = sys.argv[1]
+import json, os, shlex, shutil, signal, subprocess, sys, time, urllib.request
+command, fresh = sys.argv[1], sys.argv[2]
+if fresh:
+    shutil.rmtree(fresh, ignore_errors=True)
 started = time.monotonic()
 proc = subprocess.Popen(shlex.split(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                         start_new_session=True)
@@ -65,15 +73,15 @@ def main():
         lib.Play(lib.BENCH / "playbooks" / "peers.yml", lib.inventory([host], tmp))
     runs = {name: [] for name in LAUNCHERS}
     for _run in range(args.runs):
-        for name, command in LAUNCHERS.items():
-            out = host.ssh(f"python3 - {json.dumps(command)}", stdin=TIMER, timeout=180).stdout
+        for name, (command, clean) in LAUNCHERS.items():
+            out = host.ssh(f"python3 - {json.dumps(command)} '{clean or ''}'", stdin=TIMER, timeout=180).stdout
             result = json.loads(out)
             if result["first_200_s"] is None:
                 raise SystemExit(f"{name} never answered 200: {command}")
             runs[name].append(result)
     med = {name: {key: lib.median([r[key] for r in rs]) for key in ("first_200_s", "tree_mib")}
            for name, rs in runs.items()}
-    ours, theirs = med["wsgi-express"], med["mod_wsgi-express"]
+    ours, cold, theirs = (med[name] for name in LAUNCHERS)
     print(f"\nstart-server to first 200 and process-tree RSS; medians of {args.runs} alternating runs each")
     lib.table(["launcher", "first 200 s", "tree MiB", "all starts s"],
               [[name, f"{m['first_200_s']:.3f}", f"{m['tree_mib']:.1f}",
@@ -81,6 +89,8 @@ def main():
     print()
     ok = [lib.verdict("wsgi-express start no slower", ours["first_200_s"] <= theirs["first_200_s"],
                       f"{ours['first_200_s'] / theirs['first_200_s']:.2f}x mod_wsgi-express's time"),
+          lib.verdict("wsgi-express start no slower, new server root", cold["first_200_s"] <= theirs["first_200_s"],
+                      f"{cold['first_200_s'] / theirs['first_200_s']:.2f}x mod_wsgi-express's time"),
           lib.verdict("wsgi-express tree no larger", ours["tree_mib"] <= theirs["tree_mib"],
                       f"{ours['tree_mib'] / theirs['tree_mib']:.2f}x mod_wsgi-express's RSS")]
     print(json.dumps({"medians": med}))

@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -97,14 +98,30 @@ def wait_for(predicate, seconds, step=0.2):
 
 
 def wrk(url, duration, threads=2, connections=32):
-    """One wrk run with --latency; its figures from the report script's JSON line."""
+    """One wrk run with --latency; its figures from the report script's JSON line, and the CPU
+    seconds wrk itself used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
                            "-s", str(WRK_REPORT), url], text=True, capture_output=True,
                           timeout=duration + 60, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     report = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("{")))
     seconds = report["duration_us"] / 1e6
     return {"req_s": report["requests"] / seconds, "p50_ms": report["p50_us"] / 1000,
-            "p99_ms": report["p99_us"] / 1000, "errors": report["errors"]}
+            "p99_ms": report["p99_us"] / 1000, "errors": report["errors"], "requests": report["requests"],
+            "wrk_cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime}
+
+
+def cpu_seconds(host, pids):
+    """{pid: user + system CPU seconds so far}, from /proc/PID/stat on the host."""
+    out = host.ssh("getconf CLK_TCK; cd /proc && cat " + " ".join(f"{pid}/stat" for pid in pids) + " 2>/dev/null",
+                   check=False).stdout.splitlines()
+    ticks = int(out[0])
+    found = {}
+    for line in out[1:]:
+        fields = line.rsplit(")", 1)[1].split()  # after "pid (comm)": state is fields[0]
+        found[int(line.split()[0])] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
 
 
 def process_tree(host, root_pid):

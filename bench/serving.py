@@ -44,12 +44,22 @@ def stop_peer(host, pid):
 
 
 def measure(host, name, root_pid, duration, daemon_prefix):
+    """wrk's figures, RSS, and CPU microseconds per request of wrk, the daemons and the rest of
+    the server's tree (for the site: Apache's front end, which also runs the access log)."""
     url = f"http://{host.address}:{PORTS[name]}{PATHS.get(name, '/')}"
     lib.wrk(url, 2)
+    tree = lib.process_tree(host, root_pid)
+    before = lib.cpu_seconds(host, tree)
     figures = lib.wrk(url, duration)
+    after = lib.cpu_seconds(host, tree)
     tree = lib.process_tree(host, root_pid)
     figures["daemon_mib"] = lib.rss_mib(tree, daemon_prefix) if daemon_prefix is not None else None
     figures["tree_mib"] = lib.rss_mib(tree)
+    used = {pid: after[pid] - before.get(pid, 0.0) for pid in after if pid in tree}
+    daemon = sum(s for pid, s in used.items() if daemon_prefix is not None and tree[pid][1].startswith(daemon_prefix))
+    per_request = 1e6 / figures["requests"]
+    figures["cpu_us"] = {"wrk": figures["wrk_cpu_s"] * per_request, "daemons": daemon * per_request,
+                         "server": (sum(used.values()) - daemon) * per_request}
     return figures
 
 
@@ -81,7 +91,9 @@ def main():
     rounds = [one_round(host, args.duration, cores) for _round in range(args.rounds)]
     names = ["site", "mod_wsgi-express", "gunicorn", "static"]
     med = {n: {k: (lib.median([r[n][k] for r in rounds]) if rounds[0][n][k] is not None else None)
-               for k in rounds[0][n]} for n in names}
+               for k in rounds[0][n] if k != "cpu_us"} for n in names}
+    for n in names:
+        med[n]["cpu_us"] = {k: lib.median([r[n]["cpu_us"][k] for r in rounds]) for k in rounds[0][n]["cpu_us"]}
     print(f"\nhello world, 12-byte body; wrk -t2 -c32 -d{args.duration}s --latency from this machine; "
           f"{cores} cores on the host; medians of {args.rounds} round(s)")
     site = med["site"]
@@ -89,6 +101,11 @@ def main():
               [[n, f"{med[n]['req_s']:.0f}", f"{med[n]['p50_ms']:.2f}", f"{med[n]['p99_ms']:.2f}",
                 f"{med[n]['errors']:.0f}", "-" if med[n]["daemon_mib"] is None else f"{med[n]['daemon_mib']:.1f}",
                 f"{med[n]['tree_mib']:.1f}", f"{site['req_s'] / med[n]['req_s']:.2f}"] for n in names])
+    print("\nwhere the time goes: CPU microseconds per request (both cores: 2,000,000 us per second)")
+    lib.table(["server", "wrk", "front end", "daemons / workers", "all", "x 2 cores' worth"],
+              [[n, *(f"{med[n]['cpu_us'][k]:.0f}" for k in ("wrk", "server", "daemons")),
+                f"{sum(med[n]['cpu_us'].values()):.0f}",
+                f"{sum(med[n]['cpu_us'].values()) * med[n]['req_s'] / 2e6:.2f}"] for n in names])
     print()
     ok = [lib.verdict("site >= 1.3 x mod_wsgi-express req/s", site["req_s"] >= 1.3 * med["mod_wsgi-express"]["req_s"],
                       f"{site['req_s'] / med['mod_wsgi-express']['req_s']:.2f}x"),

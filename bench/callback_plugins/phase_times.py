@@ -1,6 +1,6 @@
 # Copyright (c) wsgi.apache contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark-only callback: wall time per converge phase, and which hosts ran the compiler.
+"""Benchmark-only callback: wall time per converge phase and per task, and which hosts ran the compiler.
 
 Each task's wall time (from its start to the next task's start, across all hosts) goes to a
 phase chosen by its name. The record is written as JSON to $BENCH_PHASES_FILE at the end.
@@ -22,7 +22,7 @@ description: Writes the seconds spent in packages, source fetch, compile and con
 """
 
 PHASES = (
-    ("packages", re.compile(r"Install Apache httpd and the build tools|virtualenv|wsgi-express into")),
+    ("packages", re.compile(r"Refresh the package lists|Find which packages|Ask apt which|Install packages|virtualenv|wsgi-express into")),
     ("source fetch", re.compile(r"Download the|Copy the tarball")),
     ("compile", re.compile(r"Remove the previous build tree|Create the build tree|Unpack the source|"
                            r"Configure mod_wsgi|Compile mod_wsgi")),
@@ -43,13 +43,16 @@ class CallbackModule(CallbackBase):
     def __init__(self):
         super().__init__()
         self.phases = {}
+        self.tasks = {}
         self.compiled_on = []
         self.current = None
 
     def _close(self):
         if self.current:
             name, started = self.current
-            self.phases[phase_of(name)] = self.phases.get(phase_of(name), 0.0) + time.monotonic() - started
+            seconds = time.monotonic() - started
+            self.phases[phase_of(name)] = self.phases.get(phase_of(name), 0.0) + seconds
+            self.tasks[name] = self.tasks.get(name, 0.0) + seconds
         self.current = None
 
     def v2_playbook_on_task_start(self, task, is_conditional):
@@ -68,4 +71,4 @@ class CallbackModule(CallbackBase):
         path = os.environ.get("BENCH_PHASES_FILE")
         if path:
             with open(path, "w") as out:
-                json.dump({"phases": self.phases, "compiled_on": self.compiled_on}, out)
+                json.dump({"phases": self.phases, "tasks": self.tasks, "compiled_on": self.compiled_on}, out)

@@ -1,0 +1,93 @@
+"""Tuning benchmark: the site role's hello app under each candidate default, in alternating rounds.
+
+    python3 bench/tune.py [--rounds 3] [--duration 10] [--only NAME ...]
+
+What the serving benchmark cannot tell apart in one run (its ±8 % run-to-run noise), this one
+measures in rounds: each round applies every variant in turn to the bench host (serving.py's),
+restarts Apache, warms up for 2 s and runs `wrk -t2 -c32 -d10s`; medians over rounds. A variant
+is either other role variables (the daemon's processes and threads), applied by the bench play,
+or a change made on the host (MPM, BufferedLogs, keep-alive, application group) and undone after
+its measurement.
+"""
+import argparse
+import json
+import tempfile
+
+import lib
+
+PLAYBOOK = lib.BENCH / "playbooks" / "peers.yml"
+URL_PORT = 8080
+VHOST = "/etc/apache2/sites-available/wsgi-hello.conf"
+TUNE_CONF = "/etc/apache2/conf-enabled/zz-bench-tune.conf"
+WORKER_MPM = "a2dismod -q mpm_event && a2enmod -q mpm_worker"
+EVENT_MPM = "a2dismod -q mpm_worker; a2enmod -q mpm_event"
+
+
+def daemon(processes, threads):
+    return {"site_daemon_defaults": {"processes": processes, "threads": threads, "display_name": "%{GROUP}"}}
+
+
+# name: (role variables, command on the host before the restart, command after the measurement)
+VARIANTS = {
+    "role defaults": ({}, None, None),
+    "1 process x 15 threads": (daemon(1, 15), None, None),
+    "4 processes x 15 threads": (daemon(4, 15), None, None),
+    "BufferedLogs On": ({}, f"echo 'BufferedLogs On' > {TUNE_CONF}", f"rm -f {TUNE_CONF}"),
+    "MaxKeepAliveRequests 0 (unlimited)": ({}, f"echo 'MaxKeepAliveRequests 0' > {TUNE_CONF}", f"rm -f {TUNE_CONF}"),
+    "KeepAlive Off": ({}, f"echo 'KeepAlive Off' > {TUNE_CONF}", f"rm -f {TUNE_CONF}"),
+    "worker MPM": ({}, WORKER_MPM, EVENT_MPM),
+    "application group %{RESOURCE}": ({}, f"sed -i 's/WSGIApplicationGroup %{{GLOBAL}}/WSGIApplicationGroup %{{RESOURCE}}/' {VHOST} "
+                                      f"&& grep -q 'WSGIApplicationGroup %{{RESOURCE}}' {VHOST}",
+                                      f"sed -i 's/WSGIApplicationGroup %{{RESOURCE}}/WSGIApplicationGroup %{{GLOBAL}}/' {VHOST}"),
+}
+# Host changes first, role changes last: a play runs only when the role variables differ from
+# those last applied.
+ORDER = ["role defaults", "BufferedLogs On", "MaxKeepAliveRequests 0 (unlimited)", "KeepAlive Off", "worker MPM",
+         "application group %{RESOURCE}", "1 process x 15 threads", "4 processes x 15 threads"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--only", nargs="*", help="variants to run (default: all)")
+    args = parser.parse_args()
+    names = args.only or ORDER
+    lib.need_wrk()
+    (host,) = lib.hosts(["bench"], False)
+    url = f"http://{host.address}:{URL_PORT}/"
+    results = {name: [] for name in names}
+    with tempfile.TemporaryDirectory() as tmp:
+        inv = lib.inventory([host], tmp)
+        applied = None
+        for _round in range(args.rounds):
+            for name in names:
+                extra, before, after = VARIANTS[name]
+                if extra != applied:
+                    lib.Play(PLAYBOOK, inv, extra)
+                    applied = extra
+                if before:
+                    host.ssh(before)
+                host.ssh("systemctl restart apache2")
+                if not lib.wait_for(lambda: lib.get_status(url) == 200, 30):
+                    raise SystemExit(f"{name}: the app does not answer after the restart")
+                lib.wrk(url, 2)
+                results[name].append(lib.wrk(url, args.duration))
+                if after:
+                    host.ssh(after)
+        lib.Play(PLAYBOOK, inv, {})
+        host.ssh("systemctl restart apache2")
+    base = lib.median([r["req_s"] for r in results[names[0]]])
+    print(f"\nsite hello app, wrk -t2 -c32 -d{args.duration}s; medians of {args.rounds} rounds (variants alternating)")
+    lib.table(["variant", "req/s", f"vs {names[0]}", "p99 ms", "errors", "each round req/s"],
+              [[name, f"{lib.median([r['req_s'] for r in rs]):.0f}",
+                f"{lib.median([r['req_s'] for r in rs]) / base:.2f}",
+                f"{lib.median([r['p99_ms'] for r in rs]):.2f}", f"{sum(r['errors'] for r in rs)}",
+                " ".join(f"{r['req_s']:.0f}" for r in rs)] for name, rs in results.items()])
+    print(json.dumps({name: [{k: r[k] for k in ("req_s", "p50_ms", "p99_ms", "errors")} for r in rs]
+                      for name, rs in results.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
