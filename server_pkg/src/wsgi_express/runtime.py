@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import runpy
 import signal
@@ -47,6 +48,22 @@ def check_main():
     except BaseException as exc:  # the app's own failure, whatever it is, is the report
         sys.stderr.write(_failure(exc) + "\n")
         sys.exit(1)
+    # What the app loaded, and the directories that held it: the launcher skips the next check
+    # while all of them are as they were (see server._ImportCheck).
+    files = _loaded_files([])
+    sys.stdout.write(json.dumps(file_states(files | {os.path.dirname(path) for path in files})))
+
+
+def file_states(paths):
+    """{path: [size, mtime_ns]} of those of ``paths`` that exist."""
+    states = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        states[path] = [st.st_size, st.st_mtime_ns]
+    return states
 
 
 def _loaded_files(extra):

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 
-from wsgi_express import __version__, discovery
+from wsgi_express import __version__, discovery, runtime
 from wsgi_express._shared.daemon_options import BY_KEY, OPTIONS, python_hash_seed, render, validate
 from wsgi_express._shared.layout import module_version
 from wsgi_express.errors import ConfigurationError, from_table
@@ -21,6 +21,9 @@ from wsgi_express.errors import ConfigurationError, from_table
 PROCESS_GROUP = "express"
 RELOAD_INTERVAL = 1.0
 IMPORT_CHECK_TIMEOUT = 120
+# Environment variables that describe the login, not the app's configuration: a new SSH session
+# alone does not make the import check run again.
+SESSION_PREFIXES, SESSION_NAMES = ("SSH_", "XDG_SESSION_"), ("OLDPWD", "SHLVL", "_")
 # Modules the configuration uses, loaded unless httpd has them built in.
 BASE_MODULES = (("unixd_module", "mod_unixd.so"), ("authz_core_module", "mod_authz_core.so"),
                 ("log_config_module", "mod_log_config.so"), ("mime_module", "mod_mime.so"),
@@ -111,21 +114,40 @@ def _check_port(host, port, flag):
 
 class _ImportCheck(object):
     """Load the app once, as the daemon user, in a child Python started at once so that it runs
-    while httpd is looked at; ``result()`` raises ConfigurationError with its last line."""
+    while httpd is looked at; ``result()`` raises ConfigurationError with its last line.
 
-    def __init__(self, application, home, python_path, environ, user, group):
-        self.application, self.user, self.home = application, user, home
+    The child reports the files the app loaded; kept in the server root (``save()``), they let
+    the next start with the same inputs skip the check while every one of them, and every
+    directory that held one, is unchanged."""
+
+    def __init__(self, application, home, python_path, environ, user, group, record):
+        self.application, self.user, self.home, self.record = application, user, home, record
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **environ)
         if python_path:
             env["PYTHONPATH"] = os.pathsep.join(python_path + [env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        inputs = {name: value for name, value in env.items()
+                  if not name.startswith(SESSION_PREFIXES) and name not in SESSION_NAMES}
+        self.key = hashlib.sha256(json.dumps([sys.executable, list(application), home, user, group, inputs],
+                                             sort_keys=True).encode()).hexdigest()
+        self.proc = self.error = self.loaded = None
+        self.skipped = self._unchanged()
+        if self.skipped:
+            return
         code = "from wsgi_express.runtime import check_main; check_main()"
-        self.proc = self.error = None
         try:
             self.proc = subprocess.Popen([sys.executable, "-c", code] + list(application), cwd=home, env=env,
-                                         user=user, group=group, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                         user=user, group=group, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                          text=True)
         except OSError as exc:  # reported by result(), after what the options' checks find
             self.error = ConfigurationError("cannot load %s as user %s in %s: %s" % (application[1], user, home, exc))
+
+    def _unchanged(self):
+        try:
+            with open(self.record) as fh:
+                key, states = json.load(fh)
+        except (OSError, ValueError):
+            return False
+        return key == self.key and bool(states) and runtime.file_states(states) == states
 
     def cancel(self):
         if self.proc and self.proc.poll() is None:
@@ -134,10 +156,12 @@ class _ImportCheck(object):
             self.proc.communicate()
 
     def result(self):
+        if self.skipped:
+            return
         if self.error:
             raise self.error
         try:
-            stderr = self.proc.communicate(timeout=IMPORT_CHECK_TIMEOUT)[1]
+            stdout, stderr = self.proc.communicate(timeout=IMPORT_CHECK_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.cancel()
             raise ConfigurationError("%s did not finish loading within %d s: fix what it waits for, or start "
@@ -145,6 +169,16 @@ class _ImportCheck(object):
         if self.proc.returncode != 0:
             lines = stderr.strip().splitlines() or ["exit status %d" % self.proc.returncode]
             raise ConfigurationError("the application %s fails to load: %s" % (self.application[1], lines[-1]))
+        try:
+            self.loaded = json.loads(stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):  # the app printed something else last: check again next time
+            self.loaded = None
+
+    def save(self):
+        if self.loaded:
+            with open(self.record + ".new", "w") as out:
+                json.dump([self.key, self.loaded], out)
+            os.replace(self.record + ".new", self.record)
 
 
 def _mpm(daemon):
@@ -193,8 +227,10 @@ def daemon_directive(daemon, module_version):
 TEMPLATES = (("httpd.conf", 0o644), ("handler.wsgi", 0o644))
 # In the server root: the digest of what its files were rendered from, and of the files as written.
 STAMP = ".wsgi-express-stamp"
-# In the server root: what apxs and httpd -l answered (discovery.Memo).
+# In the server root: what apxs and httpd -l answered (discovery.Memo), and what the app loaded
+# in the last import check (_ImportCheck).
 MEMO = ".wsgi-express-discovery.json"
+IMPORT_RECORD = ".wsgi-express-import-check.json"
 
 
 class Setup(object):
@@ -204,11 +240,11 @@ class Setup(object):
     show that they were written from the same decisions and are still as written: a restart with
     the same options reuses them, with no rendering and no ``httpd -t``."""
 
-    def __init__(self, context, names, summary, memo):
+    def __init__(self, context, names, summary, records=()):
         self.context = context
         self.names = names
         self.summary = summary
-        self.memo = memo
+        self.records = records  # what to keep in the server root for the next start: save() each
         self.digest = hashlib.sha256(json.dumps([__version__, names, context], sort_keys=True).encode()).hexdigest()
         self._files = None
 
@@ -304,7 +340,8 @@ def configure(ns, command, application=None, environ=None, check_port=True):
                 _check_port(ns.host, number, flag)
     memo = discovery.remember_in(os.path.join(server_root, MEMO))
     check = None if ns.skip_import_check else _ImportCheck(
-        application, daemon["home"], daemon.get("python_path") or [], environ, user, group)
+        application, daemon["home"], daemon.get("python_path") or [], environ, user, group,
+        os.path.join(server_root, IMPORT_RECORD))
     try:
         httpd = discovery.httpd_executable(ns.httpd_executable)
         modules_dir = discovery.modules_directory(ns.modules_directory)
@@ -348,7 +385,7 @@ def configure(ns, command, application=None, environ=None, check_port=True):
         "monitor_files": [application[1]] if application[0] == "script" else [],
     }
     names = TEMPLATES + (("apachectl", 0o755),) if command == "setup-server" else TEMPLATES
-    return Setup(context, names, summary(context, daemon), memo)
+    return Setup(context, names, summary(context, daemon), [memo] + ([check] if check else []))
 
 
 def _seconds(value):
@@ -405,7 +442,8 @@ def write(setup, dry_run=False):
     root = setup.server_root
     if setup.current():
         if not dry_run:
-            setup.memo.save()
+            for record in setup.records:
+                record.save()
         return []
     changed = [name for name, (content, mode) in sorted(setup.files.items())
                if not _unchanged(os.path.join(root, name), content, mode)]
@@ -426,7 +464,8 @@ def write(setup, dry_run=False):
             os.replace(path, os.path.join(root, name))
         with open(os.path.join(root, STAMP), "w") as out:
             out.write(setup.stamp(setup.files))
-        setup.memo.save()
+        for record in setup.records:
+            record.save()
     finally:
         for path in staged.values():
             if os.path.exists(path):

@@ -45,7 +45,7 @@ def test_the_memo_keeps_only_what_the_last_start_asked(tmp_path):
 def setup_for(root, value, httpd="/bin/true", files=True):
     """A Setup with given files (no template rendering) deciding ``value``; httpd -t is ``httpd``."""
     setup = server.Setup({"server_root": str(root), "httpd": httpd, "document_root": str(root / "htdocs"),
-                          "value": value}, (("httpd.conf", 0o644),), [], discovery.Memo())
+                          "value": value}, (("httpd.conf", 0o644),), [])
     if files:
         setup._files = {"httpd.conf": ("Listen %s\n" % value, 0o644)}  # pylint: disable=protected-access
     return setup
@@ -80,3 +80,53 @@ def test_a_configuration_httpd_refuses_leaves_the_stamp_and_files_as_they_were(t
         server.write(setup_for(root, 8001, httpd="/bin/false"))
     assert (root / "httpd.conf").read_text() == "Listen 8000\n" and (root / server.STAMP).read_text() == stamp
     assert setup_for(root, 8000, files=False).current()
+
+
+def test_the_import_check_is_skipped_only_while_what_the_app_loaded_is_unchanged(tmp_path):
+    (tmp_path / "root").mkdir()
+    record = str(tmp_path / "root" / "record.json")  # the server root, apart from the app
+    tmp_path = tmp_path / "app"
+    tmp_path.mkdir()
+    app = tmp_path / "app.py"
+    app.write_text("import helper\napplication = helper.application\n")
+    helper = tmp_path / "helper.py"
+    helper.write_text("def application(environ, start_response):\n    return []\n")
+
+    def check():
+        found = server._ImportCheck(("module", "app", "application"), str(tmp_path), [], {}, None, None, record)  # pylint: disable=protected-access
+        found.result()
+        found.save()
+        return found
+
+    assert not check().skipped
+    assert check().skipped
+    helper.write_text("def application(environ, start_response):\n    return [b'changed']\n")
+    assert not check().skipped  # a module the app imported changed
+    assert check().skipped
+    (tmp_path / "new.py").write_text("")
+    assert not check().skipped  # a file appeared where the app's code is
+    helper.write_text("raise ImportError('broken on purpose')\n")
+    with pytest.raises(ConfigurationError) as err:
+        check()
+    assert "broken on purpose" in str(err.value)
+
+
+def test_a_new_login_does_not_repeat_the_import_check_but_another_setting_does(tmp_path, monkeypatch):
+    (tmp_path / "root").mkdir()
+    record = str(tmp_path / "root" / "record.json")
+    tmp_path = tmp_path / "app"
+    tmp_path.mkdir()
+    (tmp_path / "app.py").write_text("application = None or (lambda environ, start_response: [])\n")
+
+    def check():
+        found = server._ImportCheck(("module", "app", "application"), str(tmp_path), [], {}, None, None, record)  # pylint: disable=protected-access
+        found.result()
+        found.save()
+        return found
+
+    monkeypatch.setenv("SSH_CLIENT", "10.0.0.1 40000 22")
+    assert not check().skipped
+    monkeypatch.setenv("SSH_CLIENT", "10.0.0.1 40001 22")
+    assert check().skipped
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "site.settings")
+    assert not check().skipped
