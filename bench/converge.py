@@ -6,7 +6,8 @@
    packages, source fetch, compile and configuration (bench/callback_plugins/phase_times.py).
 2. The same host again: wall time, changed count, whether the compiler ran, whether Apache was
    reloaded (its main pid and the error log's "resuming normal operations" lines).
-3. Check mode on it: changed count.
+3. Check mode on it: changed count. For scale, bench/playbooks/floor.yml: 25 stat tasks on the
+   same host, the per-task cost of Ansible on this machine.
 4. --fleet fresh hosts ("conv-1".."conv-N", a new empty build cache) in one deploy.yml run:
    compiler runs, wall time against step 1's, every host answering 200.
 All hosts are stopped at the end.
@@ -17,6 +18,8 @@ import tempfile
 import lib
 
 DEPLOY = lib.ROOT / "deploy.yml"
+FLOOR = lib.BENCH / "playbooks" / "floor.yml"
+FLOOR_TASKS = 25
 
 
 def apache_state(host):
@@ -40,6 +43,7 @@ def main():
             rerun = lib.Play(DEPLOY, inv, cache)
             after = apache_state(solo)
             check = lib.Play(DEPLOY, inv, cache, check=True)
+            floor = lib.Play(FLOOR, inv)
 
             print("\n1. fresh bookworm host, deploy.yml end to end")
             phases = fresh.record["phases"]
@@ -49,6 +53,13 @@ def main():
                       + [["total wall", f"{fresh.wall:.1f}", ""]])
             print(f"   compiler ran on: {', '.join(fresh.record['compiled_on']) or 'no host'}")
             print("\n2. no-change rerun, 3. check mode on the converged host")
+            print(f"   rerun: {rerun.wall:.1f} s; its slowest tasks (s): " + ", ".join(
+                f"{name.split(' : ')[-1]} {sec:.2f}" for name, sec in sorted(
+                    rerun.record["tasks"].items(), key=lambda kv: -kv[1])[:8]))
+            busy = sum(1 for sec in rerun.record["tasks"].values() if sec > 0.2)
+            print(f"   {len(rerun.record['tasks'])} tasks, {busy} of them over 0.2 s; Ansible's floor here: "
+                  f"{FLOOR_TASKS} stat tasks on the same host take {floor.wall:.1f} s "
+                  f"({floor.wall / FLOOR_TASKS:.2f} s each, play start included)")
             ok = [lib.verdict("rerun wall <= 10 s", rerun.wall <= 10, f"{rerun.wall:.1f} s"),
                   lib.verdict("rerun changed 0", rerun.changed == 0, str(rerun.changed)),
                   lib.verdict("rerun ran no compiler", not rerun.record["compiled_on"], str(rerun.record["compiled_on"])),
