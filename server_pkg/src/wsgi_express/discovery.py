@@ -56,9 +56,14 @@ class Memo(object):
     def save(self):
         """Keep this run's answers (only these) for the next start."""
         if self.path and self.used != self.answers:
-            with open(self.path + ".new", "w") as out:
-                json.dump(self.used, out)
-            os.replace(self.path + ".new", self.path)
+            write_json(self.path, self.used)
+
+
+def write_json(path, data):
+    """Replace ``path`` with ``data`` as JSON in one step (a reader sees the old file or the new)."""
+    with open(path + ".new", "w") as out:
+        json.dump(data, out)
+    os.replace(path + ".new", path)
 
 
 MEMO = Memo()

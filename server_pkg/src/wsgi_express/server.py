@@ -176,9 +176,7 @@ class _ImportCheck(object):
 
     def save(self):
         if self.loaded:
-            with open(self.record + ".new", "w") as out:
-                json.dump([self.key, self.loaded], out)
-            os.replace(self.record + ".new", self.record)
+            discovery.write_json(self.record, [self.key, self.loaded])
 
 
 def _mpm(daemon):
