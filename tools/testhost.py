@@ -369,9 +369,11 @@ def pid1(name):
     cg = cgroup(name)
     if not cg.exists():
         return None
-    for path in [cg / "init.scope" / "cgroup.procs", *cg.rglob("init.scope/cgroup.procs")]:
-        if path.exists():
-            pids = path.read_text().split()
+    # The tree changes while systemd boots: os.walk skips directories that vanish under it, and so does the read.
+    scopes = (pathlib.Path(top) / "init.scope" for top, dirs, _ in os.walk(cg) if "init.scope" in dirs)
+    for path in scopes:
+        with contextlib.suppress(OSError):
+            pids = (path / "cgroup.procs").read_text().split()
             if pids:
                 return int(pids[0])
     return None
