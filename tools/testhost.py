@@ -369,14 +369,10 @@ def pid1(name):
     cg = cgroup(name)
     if not cg.exists():
         return None
-    # The tree changes while systemd boots: os.walk skips directories that vanish under it, and so does the read.
+    # The tree changes while systemd boots: os.walk and _procs skip what vanishes under them.
     scopes = (pathlib.Path(top) / "init.scope" for top, dirs, _ in os.walk(cg) if "init.scope" in dirs)
-    for path in scopes:
-        with contextlib.suppress(OSError):
-            pids = (path / "cgroup.procs").read_text().split()
-            if pids:
-                return int(pids[0])
-    return None
+    pids = next((pids for scope in scopes if (pids := _procs(scope))), None)
+    return int(pids[0]) if pids else None
 
 
 def in_host(name, *cmd, check=True, timeout=None):
@@ -469,7 +465,15 @@ def _alive(pid):
 
 def _cgroup_dirs(cg):
     """The host's cgroup and all below it, deepest first."""
-    return sorted((p for p in cg.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)) + [cg]
+    found = [pathlib.Path(top) / d for top, dirs, _ in os.walk(cg) for d in dirs]  # skips what vanishes meanwhile
+    return sorted(found, key=lambda p: -len(p.parts)) + [cg]
+
+
+def _procs(cgroup_dir):
+    try:
+        return (cgroup_dir / "cgroup.procs").read_text().split()
+    except OSError:  # removed since it was listed
+        return []
 
 
 def kill_cgroup(cg, deadline):
@@ -478,7 +482,7 @@ def kill_cgroup(cg, deadline):
     with contextlib.suppress(OSError):
         (cg / "cgroup.kill").write_text("1\n")
     while time.monotonic() < deadline:
-        pids = [pid for d in _cgroup_dirs(cg) if d.exists() for pid in (d / "cgroup.procs").read_text().split()]
+        pids = [pid for d in _cgroup_dirs(cg) for pid in _procs(d)]
         if not pids:
             break
         for pid in pids:
