@@ -32,6 +32,8 @@ VARIANTS = {
     "role defaults": ({}, None, None),
     "1 process x 15 threads": (daemon(1, 15), None, None),
     "4 processes x 15 threads": (daemon(4, 15), None, None),
+    "2 processes x 5 threads": (daemon(2, 5), None, None),
+    "2 processes x 3 threads": (daemon(2, 3), None, None),
     "BufferedLogs On": ({}, f"echo 'BufferedLogs On' > {TUNE_CONF}", f"rm -f {TUNE_CONF}"),
     "MaxKeepAliveRequests 0 (unlimited)": ({}, f"echo 'MaxKeepAliveRequests 0' > {TUNE_CONF}", f"rm -f {TUNE_CONF}"),
     "KeepAlive Off": ({}, f"echo 'KeepAlive Off' > {TUNE_CONF}", f"rm -f {TUNE_CONF}"),
@@ -43,7 +45,8 @@ VARIANTS = {
 # Host changes first, role changes last: a play runs only when the role variables differ from
 # those last applied.
 ORDER = ["role defaults", "BufferedLogs On", "MaxKeepAliveRequests 0 (unlimited)", "KeepAlive Off", "worker MPM",
-         "application group %{RESOURCE}", "1 process x 15 threads", "4 processes x 15 threads"]
+         "application group %{RESOURCE}", "1 process x 15 threads", "4 processes x 15 threads",
+         "2 processes x 5 threads", "2 processes x 3 threads"]
 
 
 def main():

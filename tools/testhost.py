@@ -370,7 +370,7 @@ def pid1(name):
     if not cg.exists():
         return None
     # The tree changes while systemd boots: os.walk and _procs skip what vanishes under them.
-    scopes = (pathlib.Path(top) / "init.scope" for top, dirs, _ in os.walk(cg) if "init.scope" in dirs)
+    scopes = (pathlib.Path(top) / "init.scope" for top, dirs, dummy in os.walk(cg) if "init.scope" in dirs)
     pids = next((pids for scope in scopes if (pids := _procs(scope))), None)
     return int(pids[0]) if pids else None
 
@@ -465,7 +465,7 @@ def _alive(pid):
 
 def _cgroup_dirs(cg):
     """The host's cgroup and all below it, deepest first."""
-    found = [pathlib.Path(top) / d for top, dirs, _ in os.walk(cg) for d in dirs]  # skips what vanishes meanwhile
+    found = [pathlib.Path(top) / d for top, dirs, dummy in os.walk(cg) for d in dirs]  # skips what vanishes meanwhile
     return sorted(found, key=lambda p: -len(p.parts)) + [cg]
 
 

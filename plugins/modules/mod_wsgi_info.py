@@ -37,6 +37,9 @@ options:
     description:
       - The Apache control program. By default the first of C(apache2ctl) and C(apachectl) found.
     type: path
+  service:
+    description: The systemd unit of Apache, whose state RV(apache) reports as C(service) (not read when not given).
+    type: str
   fingerprint_path:
     description: Where the role stores the build fingerprint.
     type: path
@@ -85,9 +88,12 @@ apache:
   description:
     - Apache httpd's C(version) and C(mpm), and C(modules), the names C(apachectl -M) lists (all three
       null when Apache is not installed), and C(apachectl).
+    - With O(service), C(service) says whether systemd has that unit C(active) and C(enabled) (both
+      false without systemd).
   returned: always
   type: dict
-  sample: {version: 2.4.62, mpm: event, modules: [core_module, so_module, wsgi_module], apachectl: /usr/sbin/apache2ctl}
+  sample: {version: 2.4.62, mpm: event, modules: [core_module, so_module, wsgi_module], apachectl: /usr/sbin/apache2ctl,
+           service: {name: apache2, active: true, enabled: true}}
 fingerprint:
   description: The build fingerprint stored by the role, or null.
   returned: always
@@ -146,12 +152,23 @@ def apache_info(module, apachectl):
     return info
 
 
+def service_state(module, name):
+    systemctl = module.get_bin_path("systemctl")
+    state = {"name": name, "active": False, "enabled": False}
+    if systemctl:
+        for key, word in (("active", "is-active"), ("enabled", "is-enabled")):
+            dummy, out, dummy = module.run_command([systemctl, word, name])
+            state[key] = out.strip() == key
+    return state
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type="path"),
             apxs=dict(type="path", default="/usr/bin/apxs"),
             apachectl=dict(type="path"),
+            service=dict(type="str"),
             fingerprint_path=dict(type="path", default=FINGERPRINT_PATH),
         ),
         supports_check_mode=True,
@@ -168,7 +185,8 @@ def main():
         version=module_version(path) if installed else None,
         sha256=file_sha256(path) if installed else None,
         libpython=linked_libpython(module, path) if installed else {"needed": None, "path": None},
-        apache=apache_info(module, module.params["apachectl"]),
+        apache=dict(apache_info(module, module.params["apachectl"]),
+                    **({"service": service_state(module, module.params["service"])} if module.params["service"] else {})),
         fingerprint=read_fingerprint(module.params["fingerprint_path"]),
         fingerprint_path=module.params["fingerprint_path"],
     )

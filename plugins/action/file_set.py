@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) wsgi.apache contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action of wsgi.apache.file_set: the content is on the controller, one module run asks what differs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_bytes
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.wsgi.apache.plugins.module_utils.file_set import OPTIONS
+
+MODULE = "wsgi.apache.file_set"
+
+
+def _octal(mode, where):
+    try:
+        int(mode, 8)
+    except ValueError:
+        raise AnsibleActionFail(f"{where}: mode {mode!r} is not an octal mode; write it quoted, like \"0644\"") from None
+    return mode
+
+
+def _file(dest, data, owner, group, mode, secret=False):
+    return dict(path=dest, state="file", data=data, sha1=hashlib.sha1(data).hexdigest(),
+                owner=owner, group=group, mode=mode, secret=secret)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def _tree(self, tree):
+        """The directories and files of a controller directory tree, as entries under its dest."""
+        src = tree["src"] if os.path.isabs(tree["src"]) else self._find_needle("files", tree["src"])
+        if not os.path.isdir(src):
+            raise AnsibleActionFail(f"trees: src {tree['src']!r} is not a directory on the controller")
+        owned = dict(owner=tree["owner"], group=tree["group"])
+        entries = [dict(path=tree["dest"], state="directory", mode="0755", **owned)]
+        for top, dirs, files in os.walk(src, followlinks=True):
+            dirs.sort()
+            rel = os.path.relpath(top, src)
+            place = tree["dest"] if rel == "." else os.path.join(tree["dest"], rel)
+            entries += [dict(path=os.path.join(place, d), state="directory", mode="0755", **owned) for d in dirs]
+            for name in sorted(files):
+                local = os.path.join(top, name)
+                with open(local, "rb") as fh:
+                    data = fh.read()
+                mode = "0755" if os.stat(local).st_mode & 0o111 else "0644"
+                entries.append(_file(os.path.join(place, name), data, mode=mode, **owned))
+        return entries
+
+    def _entries(self, args):
+        entries = [dict(path=d["path"], state="directory", owner=d["owner"], group=d["group"],
+                        mode=_octal(d["mode"], d["path"])) for d in args["directories"]]
+        for tree in args["trees"]:
+            entries += self._tree(tree)
+        entries += [_file(f["dest"], to_bytes(f["content"]), f["owner"], f["group"], _octal(f["mode"], f["dest"]),
+                          f["secret"]) for f in args["files"]]
+        entries += [dict(path=link["dest"], state="link", target=link["target"]) for link in args["links"]]
+        return entries
+
+    def _run_module(self, entries, task_vars, **params):
+        sent = [{k: v for k, v in e.items() if k != "data"} for e in entries]
+        result = self._execute_module(module_name=MODULE, module_args=dict(entries=sent, **params),
+                                      task_vars=task_vars)
+        if result.get("failed"):
+            raise AnsibleActionFail(result.get("msg", "file_set failed"), result=result)
+        return result["files"]
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        dummy, args = self.validate_argument_spec(argument_spec=OPTIONS)
+        entries = self._entries(args)
+        by_path = {e["path"]: e for e in entries}
+        found = self._run_module(entries, task_vars, want_before=bool(self._task.diff))
+        result["files"] = found
+        result["changed"] = bool(found)
+        if self._task.diff:
+            result["diff"] = [self._diff(by_path[r["dest"]], r) for r in found if by_path[r["dest"]]["state"] == "file"
+                              and {"content", "type"} & set(r["differs"])]
+        if not found or self._task.check_mode:
+            return result
+        changing = []
+        for report in found:
+            entry = dict(by_path[report["dest"]])
+            if entry["state"] == "file" and {"content", "type"} & set(report["differs"]):
+                entry["content"] = base64.b64encode(entry["data"]).decode("ascii")
+            changing.append(entry)
+        result["files"] = self._run_module(changing, task_vars, apply=True, backup=args["backup"])
+        return result
+
+    @staticmethod
+    def _diff(entry, report):
+        if entry["secret"]:
+            return dict(before_header=entry["path"], after_header=entry["path"],
+                        before="(secret content hidden)\n", after="(secret content hidden, changed)\n")
+        try:
+            after = entry["data"].decode("utf-8")
+        except UnicodeDecodeError:
+            after = "(binary)\n"
+        return dict(before_header=entry["path"], after_header=entry["path"],
+                    before=report.get("before") or "", after=after)

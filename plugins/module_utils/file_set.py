@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) wsgi.apache contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The options of wsgi.apache.file_set, which its action plugin validates and its module declares."""
+
+from __future__ import annotations
+
+_OWNED = dict(owner=dict(type="str", default="root"), group=dict(type="str", default="root"))
+
+OPTIONS = dict(
+    directories=dict(type="list", elements="dict", default=[], options=dict(
+        path=dict(type="path", required=True), mode=dict(type="str", default="0755"), **_OWNED)),
+    files=dict(type="list", elements="dict", default=[], options=dict(
+        dest=dict(type="path", required=True), content=dict(type="str", required=True),
+        mode=dict(type="str", default="0644"), secret=dict(type="bool", default=False), **_OWNED)),
+    trees=dict(type="list", elements="dict", default=[], options=dict(
+        src=dict(type="path", required=True), dest=dict(type="path", required=True), **_OWNED)),
+    links=dict(type="list", elements="dict", default=[], options=dict(
+        dest=dict(type="path", required=True), target=dict(type="path", required=True))),
+    backup=dict(type="bool", default=False),
+)
+
+# What the action plugin sends the module: every directory, file and link as one entry.
+INTERNAL = dict(
+    entries=dict(type="list", elements="dict", default=[], options=dict(
+        path=dict(type="path", required=True),
+        state=dict(type="str", required=True, choices=["directory", "file", "link"]),
+        sha1=dict(type="str"),
+        content=dict(type="str", no_log=True),
+        target=dict(type="str"),
+        owner=dict(type="str", default="root"),
+        group=dict(type="str", default="root"),
+        mode=dict(type="str", default="0644"),
+        secret=dict(type="bool", default=False),
+    )),
+    apply=dict(type="bool", default=False),
+    want_before=dict(type="bool", default=False),
+)
