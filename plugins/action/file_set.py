@@ -27,7 +27,7 @@ def _octal(mode, where):
 
 
 def _file(dest, data, owner, group, mode, secret=False):
-    return dict(path=dest, state="file", data=data, sha1=hashlib.sha1(data).hexdigest(),
+    return dict(path=dest, state="file", data=data, sha256=hashlib.sha256(data).hexdigest(),
                 owner=owner, group=group, mode=mode, secret=secret)
 
 

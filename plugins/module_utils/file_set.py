@@ -25,7 +25,7 @@ INTERNAL = dict(
     entries=dict(type="list", elements="dict", default=[], options=dict(
         path=dict(type="path", required=True),
         state=dict(type="str", required=True, choices=["directory", "file", "link"]),
-        sha1=dict(type="str"),
+        sha256=dict(type="str"),
         content=dict(type="str", no_log=True),
         target=dict(type="str"),
         owner=dict(type="str", default="root"),

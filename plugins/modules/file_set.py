@@ -84,7 +84,7 @@ options:
     suboptions:
       path: {description: The path., type: path, required: true}
       state: {description: What it is., type: str, required: true, choices: [directory, file, link]}
-      sha1: {description: SHA-1 of the file's content., type: str}
+      sha256: {description: SHA-256 of the file's content., type: str}
       content: {description: "The file's content in base64, only where it differs.", type: str}
       target: {description: The link's target., type: str}
       owner: {description: User name or uid., type: str, default: root}
@@ -138,7 +138,6 @@ files:
 
 import base64
 import grp
-import hashlib
 import os
 import pwd
 import stat
@@ -147,6 +146,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wsgi.apache.plugins.module_utils.file_set import INTERNAL, OPTIONS
+from ansible_collections.wsgi.apache.plugins.module_utils.layout import file_sha256
 
 BEFORE_LIMIT = 256 * 1024  # larger files show no "before" in a diff
 KINDS = {"directory": stat.S_ISDIR, "file": stat.S_ISREG, "link": stat.S_ISLNK}  # the states of INTERNAL entries
@@ -167,14 +167,6 @@ def gid_of(group):
         return None
 
 
-def sha1_of(path):
-    digest = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def link_target(entry):
     target = entry["target"]
     return os.path.relpath(target, os.path.dirname(entry["path"])) if os.path.isabs(target) else target
@@ -191,7 +183,7 @@ def differences(entry):
     if entry["state"] == "link":
         return False, [] if os.readlink(entry["path"]) == link_target(entry) else ["target"]
     found = []
-    if entry["state"] == "file" and sha1_of(entry["path"]) != entry["sha1"]:
+    if entry["state"] == "file" and file_sha256(entry["path"]) != entry["sha256"]:
         found.append("content")
     if st.st_uid != uid_of(entry["owner"]):
         found.append("owner")

@@ -22,7 +22,7 @@ def run(capsys, entries, **params):
 
 def a_file(path, text, **attrs):
     data = text.encode()
-    return {"path": str(path), "state": "file", "sha1": hashlib.sha1(data).hexdigest(),
+    return {"path": str(path), "state": "file", "sha256": hashlib.sha256(data).hexdigest(),
             "content": base64.b64encode(data).decode(), **attrs}
 
 
