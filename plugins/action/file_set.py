@@ -55,6 +55,11 @@ class ActionModule(ActionBase):
         return entries
 
     def _entries(self, args):
+        for key, field in (("directories", "path"), ("files", "dest"), ("trees", "dest"), ("links", "dest")):
+            for given in args[key]:
+                if not os.path.isabs(given[field]):
+                    raise AnsibleActionFail(f"{key}: {field}={given[field]!r} is not an absolute path on the host; "
+                                            f"write it from /, such as /srv/app/{given[field]}")
         entries = [dict(path=d["path"], state="directory", owner=d["owner"], group=d["group"],
                         mode=_octal(d["mode"], d["path"])) for d in args["directories"]]
         for tree in args["trees"]:
@@ -84,6 +89,8 @@ class ActionModule(ActionBase):
         if self._task.diff:
             result["diff"] = [self._diff(by_path[r["dest"]], r) for r in found if by_path[r["dest"]]["state"] == "file"
                               and {"content", "type"} & set(r["differs"])]
+        for report in found:
+            report.pop("before", None)  # for the diff only, not for registered results
         if not found or self._task.check_mode:
             return result
         changing = []

@@ -35,7 +35,7 @@ options:
     elements: dict
     default: []
     suboptions:
-      path: {description: The directory., type: path, required: true}
+      path: {description: The directory (absolute)., type: str, required: true}
       owner: {description: User name or uid., type: str, default: root}
       group: {description: Group name or gid., type: str, default: root}
       mode: {description: Octal mode., type: str, default: "0755"}
@@ -45,7 +45,7 @@ options:
     elements: dict
     default: []
     suboptions:
-      dest: {description: The file; its directory must exist or be in O(directories)., type: path, required: true}
+      dest: {description: The file (absolute); its directory must exist or be in O(directories)., type: str, required: true}
       content: {description: The content (text)., type: str, required: true}
       owner: {description: User name or uid., type: str, default: root}
       group: {description: Group name or gid., type: str, default: root}
@@ -61,7 +61,7 @@ options:
     default: []
     suboptions:
       src: {description: "The directory on the controller; a relative one is found as M(ansible.builtin.copy) finds it.", type: path, required: true}
-      dest: {description: The directory on the host (created if missing)., type: path, required: true}
+      dest: {description: The directory on the host (absolute; created if missing)., type: str, required: true}
       owner: {description: User name or uid., type: str, default: root}
       group: {description: Group name or gid., type: str, default: root}
   links:
@@ -70,8 +70,8 @@ options:
     elements: dict
     default: []
     suboptions:
-      dest: {description: The link., type: path, required: true}
-      target: {description: What it points to., type: path, required: true}
+      dest: {description: The link (absolute)., type: str, required: true}
+      target: {description: What it points to., type: str, required: true}
   backup:
     description: Keep a timestamped copy of each file whose content is replaced (returned as RV(files[].backup_file)).
     type: bool
@@ -82,7 +82,7 @@ options:
     elements: dict
     default: []
     suboptions:
-      path: {description: The path., type: path, required: true}
+      path: {description: The path., type: str, required: true}
       state: {description: What it is., type: str, required: true, choices: [directory, file, link]}
       sha256: {description: SHA-256 of the file's content., type: str}
       content: {description: "The file's content in base64, only where it differs.", type: str}
