@@ -201,9 +201,6 @@ def set_attributes(path, entry):
 
 def make(module, entry, report):
     path, state = entry["path"], entry["state"]
-    if "type" in report["differs"] and not report["created"] and (state == "directory" or os.path.isdir(path)):
-        module.fail_json(msg=f"{path} is in the way: the {state} wanted there would replace what is there "
-                             f"({'a directory' if os.path.isdir(path) else 'not a directory'}); remove it first")
     if state != "directory" and not os.path.isdir(os.path.dirname(path)):
         module.fail_json(msg=f"{path}: its directory does not exist; list it in directories before the {state}")
     if state == "directory":
@@ -248,32 +245,43 @@ def before_text(entry, report):
         return None
 
 
+def refusal(entry, report):
+    """Why the entry cannot be made, or None: found for every entry before any is made."""
+    path, state = entry["path"], entry["state"]
+    if "type" in report["differs"] and not report["created"] and (state == "directory" or os.path.isdir(path)):
+        return (f"{path} is in the way: the {state} wanted there would replace what is there "
+                f"({'a directory' if os.path.isdir(path) else 'not a directory'}); remove it first")
+    if state == "file" and entry["content"] is None and {"content", "type"} & set(report["differs"]):
+        return f"{path}: its content changed since it was asked for; run again"
+    return None
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(OPTIONS, **INTERNAL),
         supports_check_mode=True,
     )
     entries = module.params["entries"]
-    if module.params["apply"]:
-        unknown = sorted({e["owner"] for e in entries if e["state"] != "link" and uid_of(e["owner"]) is None}
-                         | {e["group"] for e in entries if e["state"] != "link" and gid_of(e["group"]) is None})
-        if unknown:
-            module.fail_json(msg=f"the host has no user or group named {', '.join(unknown)}: "
-                                 "create them before the files they own (nothing was changed)")
+    apply = module.params["apply"] and not module.check_mode
     reports = []
     for entry in entries:
         created, found = differences(entry)
-        if not found:
-            continue
-        report = {"dest": entry["path"], "state": entry["state"], "created": created, "differs": found}
-        if module.params["apply"] and not module.check_mode:
-            if entry["state"] == "file" and entry["content"] is None and {"content", "type"} & set(found):
-                module.fail_json(msg=f"{entry['path']}: its content changed since it was asked for; run again")
+        if found:
+            reports.append((entry, {"dest": entry["path"], "state": entry["state"], "created": created, "differs": found}))
+    if apply:
+        unknown = sorted({e["owner"] for e in entries if e["state"] != "link" and uid_of(e["owner"]) is None}
+                         | {e["group"] for e in entries if e["state"] != "link" and gid_of(e["group"]) is None})
+        refusals = [why for why in (refusal(*pair) for pair in reports) if why]
+        if unknown:
+            refusals.insert(0, f"the host has no user or group named {', '.join(unknown)}: create them before the files they own")
+        if refusals:
+            module.fail_json(msg="; ".join(refusals) + " (nothing was changed)")
+    for entry, report in reports:
+        if apply:
             make(module, entry, report)
-        elif module.params["want_before"] and not created:
+        elif module.params["want_before"] and not report["created"]:
             report["before"] = before_text(entry, report)
-        reports.append(report)
-    module.exit_json(changed=bool(reports) and module.params["apply"], files=reports)
+    module.exit_json(changed=bool(reports) and apply, files=[report for dummy, report in reports])
 
 
 if __name__ == "__main__":

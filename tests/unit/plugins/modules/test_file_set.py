@@ -99,4 +99,5 @@ def test_a_directory_in_the_way_of_a_file_is_an_error_naming_it(capsys, tmp_path
     with patch_module_args({"entries": wanted, "apply": True}), pytest.raises(SystemExit):
         file_set.main()
     result = json.loads(capsys.readouterr().out)
-    assert result["failed"] and "entry.wsgi is in the way" in result["msg"]
+    assert result["failed"] and "entry.wsgi is in the way" in result["msg"] and "nothing was changed" in result["msg"]
+    assert os.listdir(tmp_path / "srv" / "app") == ["entry.wsgi"]  # env.json, listed before it, was not written
