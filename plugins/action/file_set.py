@@ -41,7 +41,12 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"trees: src {tree['src']!r} is not a directory on the controller")
         owned = dict(owner=tree["owner"], group=tree["group"])
         entries = [dict(path=tree["dest"], state="directory", mode="0755", **owned)]
+        seen = set()  # real paths walked: a link back up the tree stays an empty directory, not an endless walk
         for top, dirs, files in os.walk(src, followlinks=True):
+            if os.path.realpath(top) in seen:
+                dirs.clear()
+                continue
+            seen.add(os.path.realpath(top))
             dirs.sort()
             rel = os.path.relpath(top, src)
             place = tree["dest"] if rel == "." else os.path.join(tree["dest"], rel)

@@ -56,6 +56,7 @@ options:
       - Directory trees on the controller to copy, each file and subdirectory of O(trees[].src) to the same
         place under O(trees[].dest). Files keep nothing of their controller mode but its execute bit
         (C(0755) or C(0644)); directories are C(0755). Files on the host that are not in the tree stay.
+        Symbolic links in the tree are followed, except one back up the tree, which becomes an empty directory.
     type: list
     elements: dict
     default: []

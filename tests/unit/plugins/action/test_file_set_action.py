@@ -37,6 +37,8 @@ def play(tmp_path, body, *flags):
     (tree / "a.txt").write_text("a\n")
     (tree / "sub" / "run.sh").write_text("#!/bin/sh\n")
     (tree / "sub" / "run.sh").chmod(0o755)
+    if not (tree / "sub" / "loop").is_symlink():
+        (tree / "sub" / "loop").symlink_to("..")  # a cycle
     book = tmp_path / "play.yml"
     book.write_text(PLAY.format(out=tmp_path / "out", tree=tree))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".collections"), ANSIBLE_NOCOLOR="1",
@@ -56,6 +58,7 @@ def test_writes_then_changes_nothing_then_shows_and_makes_a_change(tmp_path):
     assert os.readlink(out / "enabled.conf") == "conf/app.conf"
     assert oct((out / "code" / "sub" / "run.sh").stat().st_mode & 0o777) == "0o755"
     assert oct((out / "conf" / "env.json").stat().st_mode & 0o777) == "0o640"
+    assert list((out / "code" / "sub" / "loop").iterdir()) == []  # a link back up the tree: not walked again
 
     again = play(tmp_path, "one")[0]
     assert again["changed"] is False and again["files"] == []
