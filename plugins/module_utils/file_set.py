@@ -9,6 +9,7 @@ Paths on the host are str, not path: the controller must not expand ~ or $VARS i
 from __future__ import annotations
 
 _OWNED = dict(owner=dict(type="str", default="root"), group=dict(type="str", default="root"))
+STATES = ("directory", "file", "link")  # what an entry is
 
 OPTIONS = dict(
     directories=dict(type="list", elements="dict", default=[], options=dict(
@@ -27,15 +28,13 @@ OPTIONS = dict(
 INTERNAL = dict(
     entries=dict(type="list", elements="dict", default=[], options=dict(
         path=dict(type="str", required=True),
-        state=dict(type="str", required=True, choices=["directory", "file", "link"]),
+        state=dict(type="str", required=True, choices=list(STATES)),
         sha256=dict(type="str"),
         content=dict(type="str", no_log=True),
         target=dict(type="str"),
-        owner=dict(type="str", default="root"),
-        group=dict(type="str", default="root"),
         mode=dict(type="str", default="0644"),
         secret=dict(type="bool", default=False),
-    )),
+        **_OWNED)),
     apply=dict(type="bool", default=False),
     want_before=dict(type="bool", default=False),
 )

@@ -146,11 +146,11 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.wsgi.apache.plugins.module_utils.file_set import INTERNAL, OPTIONS
+from ansible_collections.wsgi.apache.plugins.module_utils.file_set import INTERNAL, OPTIONS, STATES
 from ansible_collections.wsgi.apache.plugins.module_utils.layout import file_sha256
 
 BEFORE_LIMIT = 256 * 1024  # larger files show no "before" in a diff
-KINDS = {"directory": stat.S_ISDIR, "file": stat.S_ISREG, "link": stat.S_ISLNK}  # the states of INTERNAL entries
+KINDS = dict(zip(STATES, (stat.S_ISDIR, stat.S_ISREG, stat.S_ISLNK)))  # each state's test of a file's mode
 
 
 def uid_of(owner):

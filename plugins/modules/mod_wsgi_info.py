@@ -136,9 +136,21 @@ def linked_libpython(module, path):
     return {"needed": found["needed"], "path": found["path"]}
 
 
-def apache_info(module, apachectl):
+def service_state(module, name):
+    systemctl = module.get_bin_path("systemctl")
+    state = {"name": name, "active": False, "enabled": False}
+    if systemctl:
+        for key, word in (("active", "is-active"), ("enabled", "is-enabled")):
+            dummy, out, dummy = module.run_command([systemctl, word, name])
+            state[key] = out.strip() == key
+    return state
+
+
+def apache_info(module, apachectl, service):
     ctl = apachectl or module.get_bin_path("apache2ctl") or module.get_bin_path("apachectl")
     info = {"version": None, "mpm": None, "modules": None, "apachectl": ctl}
+    if service:
+        info["service"] = service_state(module, service)
     if not ctl or not os.access(ctl, os.X_OK):
         return info
     dummy, out, dummy = module.run_command([ctl, "-V"])
@@ -150,16 +162,6 @@ def apache_info(module, apachectl):
         rc, out, dummy = module.run_command([ctl, "-M"])
         info["modules"] = re.findall(r"^\s*(\w+_module) \(", out, re.M) if rc == 0 else None
     return info
-
-
-def service_state(module, name):
-    systemctl = module.get_bin_path("systemctl")
-    state = {"name": name, "active": False, "enabled": False}
-    if systemctl:
-        for key, word in (("active", "is-active"), ("enabled", "is-enabled")):
-            dummy, out, dummy = module.run_command([systemctl, word, name])
-            state[key] = out.strip() == key
-    return state
 
 
 def main():
@@ -185,8 +187,7 @@ def main():
         version=module_version(path) if installed else None,
         sha256=file_sha256(path) if installed else None,
         libpython=linked_libpython(module, path) if installed else {"needed": None, "path": None},
-        apache=dict(apache_info(module, module.params["apachectl"]),
-                    **({"service": service_state(module, module.params["service"])} if module.params["service"] else {})),
+        apache=apache_info(module, module.params["apachectl"], module.params["service"]),
         fingerprint=read_fingerprint(module.params["fingerprint_path"]),
         fingerprint_path=module.params["fingerprint_path"],
     )
