@@ -1,6 +1,6 @@
 """Converge benchmark: deploy.yml on fresh bookworm hosts, a no-change rerun, check mode, and a fleet.
 
-    python3 bench/converge.py [--fleet 6]
+    python3 bench/converge.py [--fleet 6] [--profile]
 
 1. A fresh host ("conv-solo", empty build cache): deploy.yml end to end, wall time split into
    packages, source fetch, compile and configuration (bench/callback_plugins/phase_times.py).
@@ -9,11 +9,16 @@
 3. Check mode on it: changed count. For scale, a playbook of FLOOR_TASKS stat tasks on the same
    host (separate tasks, not a loop, as the roles' tasks are): Ansible's per-task cost here.
 4. --fleet fresh hosts ("conv-1".."conv-N", a new empty build cache) in one deploy.yml run:
-   compiler runs, wall time against step 1's, every host answering 200.
+   compiler runs, wall time against step 1's, every host answering 200; and for steps 1 and 4
+   the CPU seconds the machine, the controller and the hosts spent (lib.Play): the machine's
+   CPU seconds over its cores is the shortest wall that run's work allows on this machine.
+   With --profile, the fleet run under `perf record -a`: samples by command and kind of code.
 All hosts are stopped at the end.
 """
 import argparse
+import functools
 import json
+import os
 import pathlib
 import tempfile
 
@@ -39,9 +44,27 @@ def apache_state(host):
     return pid, reloads
 
 
+def slowest(tasks, count):
+    """The count slowest of a play's {task name: seconds}, as one line."""
+    return ", ".join(f"{name.split(' : ')[-1]} {sec:.2f}"
+                     for name, sec in sorted(tasks.items(), key=lambda kv: -kv[1])[:count])
+
+
+def cpu_row(name, play, single_wall):
+    """A play's wall and CPU seconds; machine CPU / cores is the shortest wall this work allows here."""
+    cores = os.cpu_count()
+    hosts = play.cpu["hosts"].values()
+    bound = play.cpu["machine"] / cores
+    return [name, f"{play.wall:.1f}", f"{play.cpu['machine']:.1f}", f"{play.cpu['machine'] / play.wall:.2f}",
+            f"{play.cpu['controller']:.1f}", f"{sum(hosts):.1f}", f"{sum(hosts) / len(hosts):.1f}",
+            f"{bound:.1f}", f"{bound / single_wall:.2f}"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--fleet", type=int, default=6, help="hosts converged by one run (0: skip)")
+    parser.add_argument("--profile", action="store_true",
+                        help="record the fleet run with perf: which commands and code the CPU went to")
     args = parser.parse_args()
     fleet_names = [f"conv-{i}" for i in range(1, args.fleet + 1)]
     try:
@@ -49,7 +72,7 @@ def main():
             (solo,) = lib.hosts(["conv-solo"], fresh=True)
             inv = lib.inventory([solo], tmp)
             cache = {"mod_wsgi_build_cache_dir": f"{tmp}/cache-solo"}
-            fresh = lib.Play(DEPLOY, inv, cache)
+            fresh = lib.Play(DEPLOY, inv, cache, hosts=[solo])
             before = apache_state(solo)
             rerun = lib.Play(DEPLOY, inv, cache)
             after = apache_state(solo)
@@ -63,10 +86,9 @@ def main():
                        for name in ("packages", "source fetch", "compile", "configuration")]
                       + [["total wall", f"{fresh.wall:.1f}", ""]])
             print(f"   compiler ran on: {', '.join(fresh.record['compiled_on']) or 'no host'}")
+            print("   its slowest tasks (s): " + slowest(fresh.record["tasks"], 12))
             print("\n2. no-change rerun, 3. check mode on the converged host")
-            print(f"   rerun: {rerun.wall:.1f} s; its slowest tasks (s): " + ", ".join(
-                f"{name.split(' : ')[-1]} {sec:.2f}" for name, sec in sorted(
-                    rerun.record["tasks"].items(), key=lambda kv: -kv[1])[:8]))
+            print(f"   rerun: {rerun.wall:.1f} s; its slowest tasks (s): " + slowest(rerun.record["tasks"], 8))
             busy = sum(1 for sec in rerun.record["tasks"].values() if sec > 0.2)
             print(f"   {len(rerun.record['tasks'])} tasks, {busy} of them over 0.2 s; Ansible's floor here: "
                   f"{FLOOR_TASKS} stat tasks on the same host take {floor.wall:.1f} s "
@@ -80,7 +102,13 @@ def main():
 
             if fleet_names:
                 fleet = lib.hosts(fleet_names, fresh=True)
-                many = lib.Play(DEPLOY, lib.inventory(fleet, tmp), {"mod_wsgi_build_cache_dir": f"{tmp}/cache-fleet"})
+                converge_fleet = functools.partial(lib.Play, DEPLOY, lib.inventory(fleet, tmp),
+                                                   {"mod_wsgi_build_cache_dir": f"{tmp}/cache-fleet"}, hosts=fleet)
+
+                if args.profile:
+                    shares, _top, many = lib.profile(lambda gpid, comm: comm, converge_fleet)
+                else:
+                    many = converge_fleet()
                 serving = [h.name for h in fleet if lib.get_status(f"http://{h.address}:8080/") == 200]
                 print(f"\n4. {len(fleet)} fresh bookworm hosts, one deploy.yml run")
                 lib.table(["figure", "value"],
@@ -89,6 +117,14 @@ def main():
                            ["ratio", f"{many.wall / fresh.wall:.2f}"], ["hosts answering 200", len(serving)]])
                 phases = many.record["phases"]
                 print("   phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(phases.items())))
+                print("   its slowest tasks (s): " + slowest(many.record["tasks"], 12))
+                print("\n   CPU seconds spent during each run (the hosts share this machine's cores)")
+                lib.table(["run", "wall s", "machine", "cores busy", "controller", "hosts", "per host",
+                           "machine CPU / cores s", "that / one host's wall"],
+                          [cpu_row(name, play, fresh.wall) for name, play in (("one host", fresh), ("fleet", many))])
+                if args.profile:
+                    print("\n   perf's samples of both cores during the fleet run, by command (swapper: idle)")
+                    lib.profile_table(shares, sorted(shares, key=lambda c: -sum(shares[c].values()))[:16])
                 ok += [lib.verdict("fleet compiler runs == 1", len(many.record["compiled_on"]) == 1,
                                    str(many.record["compiled_on"])),
                        lib.verdict("fleet wall <= 1.5 x one host", many.wall <= 1.5 * fresh.wall,

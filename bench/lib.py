@@ -9,6 +9,7 @@ import pathlib
 import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from testhost import Host  # noqa: E402  pylint: disable=wrong-import-position
+from testhost import Host, cgroup  # noqa: E402  pylint: disable=wrong-import-position
 BENCH = ROOT / "bench"
 TESTHOST = [sys.executable, str(ROOT / "tools" / "testhost.py")]
 WRK_REPORT = BENCH / "wrk_report.lua"
@@ -58,21 +59,41 @@ def inventory(hosts_, directory):
     return path
 
 
-class Play:
-    """One ansible-playbook run: wall time, recap counts, and the phase callback's record."""
+def machine_busy():
+    """CPU seconds this machine's cores have spent busy (neither idle nor waiting for I/O) since boot."""
+    ticks = [int(x) for x in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, playbook, inv, extra=None, check=False):
+
+def host_cpu(name):
+    """CPU seconds a test host's processes have used, from its cgroup's cpu.stat."""
+    stat = dict(line.split() for line in (cgroup(name) / "cpu.stat").read_text().splitlines())
+    return int(stat["usage_usec"]) / 1e6
+
+
+class Play:
+    """One ansible-playbook run: wall time, recap counts, the phase callback's record, and the CPU
+    seconds spent meanwhile by the whole machine, by the controller (ansible-playbook and its ssh
+    clients) and by each of the given hosts."""
+
+    def __init__(self, playbook, inv, extra=None, check=False, hosts=()):
         with tempfile.TemporaryDirectory() as tmp:
             phases = pathlib.Path(tmp) / "phases.json"
             extra_file = pathlib.Path(tmp) / "extra.json"
             extra_file.write_text(json.dumps(extra or {}))
             env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_CALLBACK_PLUGINS": str(PHASES_CALLBACK_DIR),
                    "ANSIBLE_CALLBACKS_ENABLED": "phase_times", "BENCH_PHASES_FILE": str(phases)}
+            before = (machine_busy(), resource.getrusage(resource.RUSAGE_CHILDREN),
+                      {h.name: host_cpu(h.name) for h in hosts})
             started = time.monotonic()
             proc = subprocess.run(["ansible-playbook", "-i", str(inv), str(playbook), "-e", f"@{extra_file}",
                                    *(["--check"] if check else [])],
                                   text=True, capture_output=True, cwd=ROOT, env=env, timeout=3600, check=False)
             self.wall = time.monotonic() - started
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            self.cpu = {"machine": machine_busy() - before[0],
+                        "controller": children.ru_utime + children.ru_stime - before[1].ru_utime - before[1].ru_stime,
+                        "hosts": {name: host_cpu(name) - cpu for name, cpu in before[2].items()}}
             self.record = json.loads(phases.read_text()) if phases.exists() else {}
         self.rc, self.output = proc.returncode, proc.stdout + proc.stderr
         self.changed = sum(int(n) for n in re.findall(r"changed=(\d+)", self.output))
@@ -140,12 +161,90 @@ def process_tree(host, root_pid):
     return tree
 
 
+def global_pids(name):
+    """{pid inside the test host: pid on this machine} of every process in the host's cgroup."""
+    found = {}
+    for directory, _dirs, _files in os.walk(cgroup(name)):
+        try:
+            pids = (pathlib.Path(directory) / "cgroup.procs").read_text().split()
+        except OSError:
+            continue
+        for pid in pids:
+            try:
+                status = pathlib.Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            nspids = next(line.split()[1:] for line in status.splitlines() if line.startswith("NSpid:"))
+            found[int(nspids[-1])] = int(pid)
+    return found
+
+
+def need_perf():
+    """perf from Debian's packages, installed on first use."""
+    if shutil.which("perf") is None:
+        subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "linux-perf"], check=True,
+                       stdout=subprocess.DEVNULL, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def dso_kind(dso):
+    """Which code a sample's shared object is: the kernel, Python, mod_wsgi, Apache, libc or other."""
+    base = pathlib.Path(dso.strip("()")).name
+    if dso.startswith("[kernel") or base.startswith("[kernel"):
+        return "kernel"
+    for kind, prefixes in (("Python", ("libpython", "python3")), ("mod_wsgi", ("mod_wsgi",)),
+                           ("Apache", ("apache2", "httpd", "libapr", "mod_")), ("libc", ("libc.", "libc-"))):
+        if base.startswith(prefixes):
+            return kind
+    return "other"
+
+
+def profile(part_of, run):
+    """Samples of the whole machine (perf record -a, cpu-clock, 999 Hz) while run() runs, as
+    {part: {kind of code: share of all samples}} and {part: [(share, symbol), ...]}, biggest first;
+    part_of(pid on this machine, command name) names the part a sample belongs to. run's result
+    is returned third."""
+    need_perf()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = pathlib.Path(tmp) / "perf.data"
+        perf = subprocess.Popen(["perf", "record", "-a", "-F", "999", "-o", str(data)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            result = run()
+        finally:
+            perf.send_signal(signal.SIGINT)
+            perf.wait(timeout=120)
+        lines = subprocess.run(["perf", "script", "-i", str(data), "-F", "comm,pid,ip,sym,dso"], text=True,
+                               capture_output=True, check=True, timeout=900).stdout.splitlines()
+    samples = {}
+    for line in lines:
+        match = re.match(r"\s*(.*?)\s+(\d+)\s+[0-9a-f]+\s+(.*?)\s*(\([^()]*\))\s*$", line)
+        if match:
+            key = (part_of(int(match[2]), match[1]), match[3] or "[unknown]", dso_kind(match[4]))
+            samples[key] = samples.get(key, 0) + 1
+    total = sum(samples.values()) or 1
+    shares, top = {}, {}
+    for (part, symbol, kind), count in sorted(samples.items(), key=lambda kv: -kv[1]):
+        shares.setdefault(part, {})[kind] = shares.get(part, {}).get(kind, 0) + count / total
+        top.setdefault(part, []).append((count / total, f"{symbol} [{kind}]"))
+    return shares, top, result
+
+
 def rss_mib(tree, args_prefix=""):
     return sum(rss for rss, args in tree.values() if args.startswith(args_prefix)) / 1024
 
 
 def median(values):
     return statistics.median(values)
+
+
+KINDS = ("kernel", "Python", "mod_wsgi", "Apache", "libc", "other")
+
+
+def profile_table(shares, parts):
+    """One row per part: its share of all samples, split by kind of code."""
+    table(["part", "all", *KINDS], [[part, f"{sum(shares.get(part, {}).values()):.1%}",
+                                     *(f"{shares.get(part, {}).get(k, 0):.1%}" for k in KINDS)] for part in parts])
 
 
 def table(headers, rows):

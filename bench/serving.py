@@ -1,12 +1,15 @@
 """Serving benchmark: the site role's defaults against mod_wsgi-express, gunicorn and static files.
 
-    python3 bench/serving.py [--duration 10] [--rounds 1] [--extra-vars JSON] [--fresh]
+    python3 bench/serving.py [--duration 10] [--rounds 1] [--extra-vars JSON] [--fresh] [--profile]
 
 One bookworm test host ("bench"; reused if running, --fresh starts it anew) gets the hello app
 (12-byte body) from wsgi.apache.site with the role's defaults, and the peers in a virtualenv of
 the system Python. Each server in turn gets `wrk -t2 -c32 -d10s --latency` from this machine
 after a 2 s warm-up; --rounds repeats the whole turn, and each figure is the median over rounds.
 Printed: req/s, p50, p99, errors, daemon RSS and whole-tree RSS, ratios, and the targets.
+With --profile, one more wrk run per server (the site, mod_wsgi-express, the static file) under
+`perf record -a`: the samples of both cores by part (wrk, front end, daemons, the rest) and by
+kind of code (kernel, Python, mod_wsgi, Apache, libc), and the parts' top symbols.
 """
 import argparse
 import json
@@ -76,12 +79,43 @@ def one_round(host, duration, cores):
     return results
 
 
+PROFILED = (("site", "(wsgi:hello)"), ("mod_wsgi-express", "(wsgi:"), ("static", None))
+PARTS = ("wrk", "front end", "daemons", "other")
+
+
+def profile_servers(host, duration, cores):
+    """perf's samples of the whole machine during one wrk run per server, by part (wrk, the
+    server's front end, its daemons, the rest) and kind of code, and each part's top symbols."""
+    for name, prefix in PROFILED:
+        pid = start_peer(host, name, cores) if name in ("mod_wsgi-express", "gunicorn") else None
+        try:
+            root = pid or int(host.ssh("systemctl show -p MainPID --value apache2").stdout)
+            url = f"http://{host.address}:{PORTS[name]}{PATHS.get(name, '/')}"
+            lib.wrk(url, 2)
+            tree, to_global = lib.process_tree(host, root), lib.global_pids(host.name)
+            parts = {to_global[p]: "daemons" if prefix and args.startswith(prefix) else "front end"
+                     for p, (_rss, args) in tree.items() if p in to_global}
+            shares, top, figures = lib.profile(
+                lambda gpid, comm: "wrk" if comm == "wrk" else parts.get(gpid, "other"),
+                lambda url=url: lib.wrk(url, duration))
+        finally:
+            if pid:
+                stop_peer(host, pid)
+        print(f"\n{name}: {figures['req_s']:.0f} req/s under perf; shares of all samples of both cores")
+        lib.profile_table(shares, PARTS)
+        for part in ("front end", "daemons"):
+            if part in top:
+                print(f"   {part}, top symbols: " + ", ".join(f"{sym} {share:.1%}" for share, sym in top[part][:10]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of each measured wrk run")
     parser.add_argument("--rounds", type=int, default=1, help="turns over all servers; medians are reported")
     parser.add_argument("--extra-vars", default="{}", help="JSON for the site role, e.g. to try other defaults")
     parser.add_argument("--fresh", action="store_true", help="start the bench host anew")
+    parser.add_argument("--profile", action="store_true",
+                        help="then one more wrk run per server under perf record: where the CPU goes")
     args = parser.parse_args()
     lib.need_wrk()
     (host,) = lib.hosts(["bench"], args.fresh)
@@ -117,6 +151,8 @@ def main():
                       f"{site['req_s'] / med['static']['req_s']:.2f}x"),
           lib.verdict("no errors", all(med[n]["errors"] == 0 for n in names), "")]
     print(json.dumps({"medians": med}, indent=None))
+    if args.profile:
+        profile_servers(host, args.duration, cores)
     return 0 if all(ok) else 1
 
 
