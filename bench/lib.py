@@ -26,11 +26,11 @@ WRK_REPORT = BENCH / "wrk_report.lua"
 PHASES_CALLBACK_DIR = BENCH / "callback_plugins"
 
 
-def need_wrk():
-    """wrk from Debian's packages, installed on first use."""
-    if shutil.which("wrk") is None:
+def need_command(command, package):
+    """A command of this machine, installed from Debian's packages on first use."""
+    if shutil.which(command) is None:
         subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "wrk"], check=True,
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", package], check=True,
                        stdout=subprocess.DEVNULL, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
@@ -179,14 +179,6 @@ def global_pids(name):
     return found
 
 
-def need_perf():
-    """perf from Debian's packages, installed on first use."""
-    if shutil.which("perf") is None:
-        subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "linux-perf"], check=True,
-                       stdout=subprocess.DEVNULL, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-
-
 def dso_kind(dso):
     """Which code a sample's shared object is: the kernel, Python, mod_wsgi, Apache, libc or other."""
     base = pathlib.Path(dso.strip("()")).name
@@ -204,7 +196,7 @@ def profile(part_of, run):
     {part: {kind of code: share of all samples}} and {part: [(share, symbol), ...]}, biggest first;
     part_of(pid on this machine, command name) names the part a sample belongs to. run's result
     is returned third."""
-    need_perf()
+    need_command("perf", "linux-perf")
     with tempfile.TemporaryDirectory() as tmp:
         data = pathlib.Path(tmp) / "perf.data"
         perf = subprocess.Popen(["perf", "record", "-a", "-F", "999", "-o", str(data)],

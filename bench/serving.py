@@ -117,7 +117,7 @@ def main():
     parser.add_argument("--profile", action="store_true",
                         help="then one more wrk run per server under perf record: where the CPU goes")
     args = parser.parse_args()
-    lib.need_wrk()
+    lib.need_command("wrk", "wrk")
     (host,) = lib.hosts(["bench"], args.fresh)
     with tempfile.TemporaryDirectory() as tmp:
         lib.Play(lib.BENCH / "playbooks" / "peers.yml", lib.inventory([host], tmp), json.loads(args.extra_vars))
@@ -149,7 +149,8 @@ def main():
                       f"{site['req_s'] / med['gunicorn']['req_s']:.2f}x"),
           lib.verdict("site >= 0.5 x static-file req/s", site["req_s"] >= 0.5 * med["static"]["req_s"],
                       f"{site['req_s'] / med['static']['req_s']:.2f}x"),
-          lib.verdict("no errors", all(med[n]["errors"] == 0 for n in names), "")]
+          lib.verdict("site serves without errors", site["errors"] == 0,
+                      ", ".join(f"{n} {med[n]['errors']:.0f}" for n in names))]
     print(json.dumps({"medians": med}, indent=None))
     if args.profile:
         profile_servers(host, args.duration, cores)

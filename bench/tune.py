@@ -56,7 +56,7 @@ def main():
     parser.add_argument("--only", nargs="*", help="variants to run (default: all)")
     args = parser.parse_args()
     names = args.only or ORDER
-    lib.need_wrk()
+    lib.need_command("wrk", "wrk")
     (host,) = lib.hosts(["bench"], False)
     url = f"http://{host.address}:{URL_PORT}/"
     results = {name: [] for name in names}
