@@ -19,7 +19,7 @@ import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from testhost import Host, cgroup  # noqa: E402  pylint: disable=wrong-import-position
+from testhost import Host, cgroup, cgroup_pids  # noqa: E402  pylint: disable=wrong-import-position
 BENCH = ROOT / "bench"
 TESTHOST = [sys.executable, str(ROOT / "tools" / "testhost.py")]
 WRK_REPORT = BENCH / "wrk_report.lua"
@@ -164,18 +164,13 @@ def process_tree(host, root_pid):
 def global_pids(name):
     """{pid inside the test host: pid on this machine} of every process in the host's cgroup."""
     found = {}
-    for directory, _dirs, _files in os.walk(cgroup(name)):
+    for pid in cgroup_pids(cgroup(name)):
         try:
-            pids = (pathlib.Path(directory) / "cgroup.procs").read_text().split()
-        except OSError:
+            status = pathlib.Path(f"/proc/{pid}/status").read_text()
+        except OSError:  # gone since it was listed
             continue
-        for pid in pids:
-            try:
-                status = pathlib.Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            nspids = next(line.split()[1:] for line in status.splitlines() if line.startswith("NSpid:"))
-            found[int(nspids[-1])] = int(pid)
+        nspids = next(line.split()[1:] for line in status.splitlines() if line.startswith("NSpid:"))
+        found[int(nspids[-1])] = pid
     return found
 
 
@@ -217,7 +212,8 @@ def profile(part_of, run):
     total = sum(samples.values()) or 1
     shares, top = {}, {}
     for (part, symbol, kind), count in sorted(samples.items(), key=lambda kv: -kv[1]):
-        shares.setdefault(part, {})[kind] = shares.get(part, {}).get(kind, 0) + count / total
+        by_kind = shares.setdefault(part, {})
+        by_kind[kind] = by_kind.get(kind, 0) + count / total
         top.setdefault(part, []).append((count / total, f"{symbol} [{kind}]"))
     return shares, top, result
 

@@ -12,6 +12,7 @@ With --profile, one more wrk run per server (the site, mod_wsgi-express, the sta
 kind of code (kernel, Python, mod_wsgi, Apache, libc), and the parts' top symbols.
 """
 import argparse
+import contextlib
 import json
 import tempfile
 
@@ -19,6 +20,11 @@ import lib
 
 PORTS = {"site": 8080, "static": 8080, "mod_wsgi-express": 8001, "gunicorn": 8002}
 PATHS = {"static": "/static/hello.txt"}
+# How each server's daemons or workers are told from the rest of its process tree (the start of
+# their command line); None: it has none. The peers are started for each measurement, the site
+# and the static file are the bench host's Apache.
+DAEMONS = {"site": "(wsgi:hello)", "static": None, "mod_wsgi-express": "(wsgi:", "gunicorn": ""}
+PEERS = ("mod_wsgi-express", "gunicorn")
 VENV = "/opt/bench/venv"
 APP_DIR = "/srv/bench/hello"
 
@@ -32,24 +38,32 @@ def peer_command(name, cores):
             "--user www-data --group www-data hello:application")
 
 
-def start_peer(host, name, cores):
+def url_of(host, name):
+    return f"http://{host.address}:{PORTS[name]}{PATHS.get(name, '/')}"
+
+
+@contextlib.contextmanager
+def running(host, name, cores):
+    """The server answering, as the pid at the root of its process tree: a peer started for the
+    measurement and stopped after it, or the bench host's Apache."""
+    if name not in PEERS:
+        yield int(host.ssh("systemctl show -p MainPID --value apache2").stdout)
+        return
     pid = int(host.ssh(f"cd /tmp && (setsid timeout 900 {peer_command(name, cores)} > /tmp/{name}.log 2>&1 "
                        "< /dev/null & echo $!)").stdout.strip())
-    url = f"http://{host.address}:{PORTS[name]}/"
-    if not lib.wait_for(lambda: lib.get_status(url) == 200, 60):
-        raise SystemExit(f"{name} did not answer: {host.ssh(f'cat /tmp/{name}.log', check=False).stdout}")
-    return pid
+    try:
+        if not lib.wait_for(lambda: lib.get_status(url_of(host, name)) == 200, 60):
+            raise SystemExit(f"{name} did not answer: {host.ssh(f'cat /tmp/{name}.log', check=False).stdout}")
+        yield pid
+    finally:
+        host.ssh(f"kill -TERM {pid} 2>/dev/null; for i in $(seq 50); do kill -0 {pid} 2>/dev/null || exit 0; "
+                 "sleep 0.2; done; kill -KILL -{pid} 2>/dev/null; true")
 
 
-def stop_peer(host, pid):
-    host.ssh(f"kill -TERM {pid} 2>/dev/null; for i in $(seq 50); do kill -0 {pid} 2>/dev/null || exit 0; "
-             "sleep 0.2; done; kill -KILL -{pid} 2>/dev/null; true")
-
-
-def measure(host, name, root_pid, duration, daemon_prefix):
+def measure(host, name, root_pid, duration):
     """wrk's figures, RSS, and CPU microseconds per request of wrk, the daemons and the rest of
     the server's tree (for the site: Apache's front end, which also runs the access log)."""
-    url = f"http://{host.address}:{PORTS[name]}{PATHS.get(name, '/')}"
+    url, daemon_prefix = url_of(host, name), DAEMONS[name]
     lib.wrk(url, 2)
     tree = lib.process_tree(host, root_pid)
     before = lib.cpu_seconds(host, tree)
@@ -67,30 +81,23 @@ def measure(host, name, root_pid, duration, daemon_prefix):
 
 
 def one_round(host, duration, cores):
-    apache = int(host.ssh("systemctl show -p MainPID --value apache2").stdout)
-    results = {"site": measure(host, "site", apache, duration, "(wsgi:hello)"),
-               "static": measure(host, "static", apache, duration, None)}
-    for name, prefix in (("mod_wsgi-express", "(wsgi:"), ("gunicorn", "")):
-        pid = start_peer(host, name, cores)
-        try:
-            results[name] = measure(host, name, pid, duration, prefix)
-        finally:
-            stop_peer(host, pid)
+    results = {}
+    for name in ("site", "static", *PEERS):
+        with running(host, name, cores) as root:
+            results[name] = measure(host, name, root, duration)
     return results
 
 
-PROFILED = (("site", "(wsgi:hello)"), ("mod_wsgi-express", "(wsgi:"), ("static", None))
+PROFILED = ("site", "mod_wsgi-express", "static")
 PARTS = ("wrk", "front end", "daemons", "other")
 
 
 def profile_servers(host, duration, cores):
     """perf's samples of the whole machine during one wrk run per server, by part (wrk, the
     server's front end, its daemons, the rest) and kind of code, and each part's top symbols."""
-    for name, prefix in PROFILED:
-        pid = start_peer(host, name, cores) if name in ("mod_wsgi-express", "gunicorn") else None
-        try:
-            root = pid or int(host.ssh("systemctl show -p MainPID --value apache2").stdout)
-            url = f"http://{host.address}:{PORTS[name]}{PATHS.get(name, '/')}"
+    for name in PROFILED:
+        prefix, url = DAEMONS[name], url_of(host, name)
+        with running(host, name, cores) as root:
             lib.wrk(url, 2)
             tree, to_global = lib.process_tree(host, root), lib.global_pids(host.name)
             parts = {to_global[p]: "daemons" if prefix and args.startswith(prefix) else "front end"
@@ -98,9 +105,6 @@ def profile_servers(host, duration, cores):
             shares, top, figures = lib.profile(
                 lambda gpid, comm: "wrk" if comm == "wrk" else parts.get(gpid, "other"),
                 lambda url=url: lib.wrk(url, duration))
-        finally:
-            if pid:
-                stop_peer(host, pid)
         print(f"\n{name}: {figures['req_s']:.0f} req/s under perf; shares of all samples of both cores")
         lib.profile_table(shares, PARTS)
         for part in ("front end", "daemons"):

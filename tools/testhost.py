@@ -476,18 +476,23 @@ def _procs(cgroup_dir):
         return []
 
 
+def cgroup_pids(cg):
+    """Pids (as this machine sees them) of every process in a cgroup and those below it."""
+    return [int(pid) for d in _cgroup_dirs(cg) for pid in _procs(d)]
+
+
 def kill_cgroup(cg, deadline):
     if not cg.exists():
         return
     with contextlib.suppress(OSError):
         (cg / "cgroup.kill").write_text("1\n")
     while time.monotonic() < deadline:
-        pids = [pid for d in _cgroup_dirs(cg) for pid in _procs(d)]
+        pids = cgroup_pids(cg)
         if not pids:
             break
         for pid in pids:
-            with contextlib.suppress(ProcessLookupError, ValueError):
-                os.kill(int(pid), signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         time.sleep(0.05)
     for d in _cgroup_dirs(cg):
         with contextlib.suppress(FileNotFoundError):
