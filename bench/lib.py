@@ -3,6 +3,7 @@
 Every server runs on a throwaway bookworm test host (tools/testhost.py); wrk runs on this machine
 against the host's own address. Every run is bounded: wrk by its duration, waits by a deadline.
 """
+import contextlib
 import json
 import os
 import pathlib
@@ -116,6 +117,22 @@ def wait_for(predicate, seconds, step=0.2):
             return True
         time.sleep(step)
     return predicate()
+
+
+@contextlib.contextmanager
+def client_port_reuse():
+    """This machine reuses its TIME_WAIT ports for new outgoing connections to the test hosts
+    (net.ipv4.tcp_tw_reuse 1; Linux's default 2 reuses them only on loopback) while the block runs.
+    A server that closes every connection (gunicorn's sync workers) makes wrk open thousands of
+    connections a second: without reuse its 28,232 ports run out within seconds and wrk's
+    connect() scans for a free one, which measures the client, not the server."""
+    knob = pathlib.Path("/proc/sys/net/ipv4/tcp_tw_reuse")
+    before = knob.read_text()
+    knob.write_text("1\n")
+    try:
+        yield
+    finally:
+        knob.write_text(before)
 
 
 def wrk(url, duration, threads=2, connections=32):

@@ -126,7 +126,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         lib.Play(lib.BENCH / "playbooks" / "peers.yml", lib.inventory([host], tmp), json.loads(args.extra_vars))
     cores = int(host.ssh("nproc").stdout)
-    rounds = [one_round(host, args.duration, cores) for _round in range(args.rounds)]
+    with lib.client_port_reuse():
+        rounds = [one_round(host, args.duration, cores) for _round in range(args.rounds)]
     names = ["site", "mod_wsgi-express", "gunicorn", "static"]
     med = {n: {k: (lib.median([r[n][k] for r in rounds]) if rounds[0][n][k] is not None else None)
                for k in rounds[0][n] if k != "cpu_us"} for n in names}
@@ -157,7 +158,8 @@ def main():
                       ", ".join(f"{n} {med[n]['errors']:.0f}" for n in names))]
     print(json.dumps({"medians": med}, indent=None))
     if args.profile:
-        profile_servers(host, args.duration, cores)
+        with lib.client_port_reuse():
+            profile_servers(host, args.duration, cores)
     return 0 if all(ok) else 1
 
 
