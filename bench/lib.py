@@ -26,6 +26,22 @@ TESTHOST = [sys.executable, str(ROOT / "tools" / "testhost.py")]
 WRK_REPORT = BENCH / "wrk_report.lua"
 PHASES_CALLBACK_DIR = BENCH / "callback_plugins"
 
+# The bench host's hello app (bench/playbooks/peers.yml) as wsgi.apache.site writes it, and a
+# configuration file of the benchmarks' own that tune.py and serving.py add and remove.
+HELLO_VHOST = "/etc/apache2/sites-available/wsgi-hello.conf"
+HELLO_APP = "/srv/wsgi-apache/hello/app"
+BENCH_CONF = "/etc/apache2/conf-enabled/zz-bench-tune.conf"
+# An experiment, never a default: the hello app inside Apache's own processes (embedded mode: no
+# daemon process group, so none of the daemon options), which measures what mod_wsgi's daemon hop
+# costs. The hello module is the script: the role's entry script reads an environment file that
+# only the app's user may read. EMBEDDED_OFF puts the role's vhost back.
+EMBEDDED_ON = (f"cp {HELLO_VHOST} {HELLO_VHOST}.bench && printf '%s\\n' 'WSGIRestrictEmbedded Off' "
+               f"'<Directory {HELLO_APP}>' 'Require all granted' '</Directory>' > {BENCH_CONF} && sed -i -e "
+               f"'s|WSGIProcessGroup hello|WSGIProcessGroup %{{GLOBAL}}|' -e 's|WSGIScriptAlias / .*|"
+               f"WSGIScriptAlias / {HELLO_APP}/hello.py|' {HELLO_VHOST} && grep -q 'WSGIProcessGroup %{{GLOBAL}}' "
+               f"{HELLO_VHOST}")
+EMBEDDED_OFF = f"mv {HELLO_VHOST}.bench {HELLO_VHOST} && rm -f {BENCH_CONF}"
+
 
 def need_command(command, package):
     """A command of this machine, installed from Debian's packages on first use."""

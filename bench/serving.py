@@ -6,7 +6,9 @@ One bookworm test host ("bench"; reused if running, --fresh starts it anew) gets
 (12-byte body) from wsgi.apache.site with the role's defaults, and the peers in a virtualenv of
 the system Python. Each server in turn gets `wrk -t2 -c32 -d10s --latency` from this machine
 after a 2 s warm-up; --rounds repeats the whole turn, and each figure is the median over rounds.
-Printed: req/s, p50, p99, errors, daemon RSS and whole-tree RSS, ratios, and the targets.
+Printed: req/s, p50, p99, errors, daemon RSS and whole-tree RSS, ratios, and the targets. One
+more server is an experiment, not a candidate: the same app in embedded mode (lib.EMBEDDED_ON,
+set for its measurement and undone after), which shows what the daemon hop costs.
 With --profile, one more wrk run per server (the site, mod_wsgi-express, the static file) under
 `perf record -a`: the samples of both cores by part (wrk, front end, daemons, the rest) and by
 kind of code (kernel, Python, mod_wsgi, Apache, libc), and the parts' top symbols.
@@ -18,12 +20,13 @@ import tempfile
 
 import lib
 
-PORTS = {"site": 8080, "static": 8080, "mod_wsgi-express": 8001, "gunicorn": 8002}
+EMBEDDED = "site, embedded (experiment)"
+PORTS = {"site": 8080, "static": 8080, EMBEDDED: 8080, "mod_wsgi-express": 8001, "gunicorn": 8002}
 PATHS = {"static": "/static/hello.txt"}
 # How each server's daemons or workers are told from the rest of its process tree (the start of
-# their command line); None: it has none. The peers are started for each measurement, the site
-# and the static file are the bench host's Apache.
-DAEMONS = {"site": "(wsgi:hello)", "static": None, "mod_wsgi-express": "(wsgi:", "gunicorn": ""}
+# their command line); None: it has none. The peers are started for each measurement, the others
+# are the bench host's Apache.
+DAEMONS = {"site": "(wsgi:hello)", "static": None, EMBEDDED: None, "mod_wsgi-express": "(wsgi:", "gunicorn": ""}
 PEERS = ("mod_wsgi-express", "gunicorn")
 VENV = "/opt/bench/venv"
 APP_DIR = "/srv/bench/hello"
@@ -42,12 +45,25 @@ def url_of(host, name):
     return f"http://{host.address}:{PORTS[name]}{PATHS.get(name, '/')}"
 
 
+def restart_apache(host, change, url):
+    host.ssh(f"{change} && systemctl restart apache2")
+    if not lib.wait_for(lambda: lib.get_status(url) == 200, 30):
+        raise SystemExit(f"Apache does not answer {url} after: {change}")
+
+
 @contextlib.contextmanager
 def running(host, name, cores):
     """The server answering, as the pid at the root of its process tree: a peer started for the
-    measurement and stopped after it, or the bench host's Apache."""
+    measurement and stopped after it, or the bench host's Apache (in embedded mode for the
+    experiment, and back to the role's vhost after it)."""
     if name not in PEERS:
-        yield int(host.ssh("systemctl show -p MainPID --value apache2").stdout)
+        if name == EMBEDDED:
+            restart_apache(host, lib.EMBEDDED_ON, url_of(host, name))
+        try:
+            yield int(host.ssh("systemctl show -p MainPID --value apache2").stdout)
+        finally:
+            if name == EMBEDDED:
+                restart_apache(host, lib.EMBEDDED_OFF, url_of(host, "site"))
         return
     pid = int(host.ssh(f"cd /tmp && (setsid timeout 900 {peer_command(name, cores)} > /tmp/{name}.log 2>&1 "
                        "< /dev/null & echo $!)").stdout.strip())
@@ -82,7 +98,7 @@ def measure(host, name, root_pid, duration):
 
 def one_round(host, duration, cores):
     results = {}
-    for name in ("site", "static", *PEERS):
+    for name in ("site", "static", *PEERS, EMBEDDED):
         with running(host, name, cores) as root:
             results[name] = measure(host, name, root, duration)
     return results
@@ -128,7 +144,7 @@ def main():
     cores = int(host.ssh("nproc").stdout)
     with lib.client_port_reuse():
         rounds = [one_round(host, args.duration, cores) for _round in range(args.rounds)]
-    names = ["site", "mod_wsgi-express", "gunicorn", "static"]
+    names = ["site", "mod_wsgi-express", "gunicorn", "static", EMBEDDED]
     med = {n: {k: (lib.median([r[n][k] for r in rounds]) if rounds[0][n][k] is not None else None)
                for k in rounds[0][n] if k != "cpu_us"} for n in names}
     for n in names:
@@ -156,6 +172,10 @@ def main():
                       f"{site['req_s'] / med['static']['req_s']:.2f}x"),
           lib.verdict("site serves without errors", site["errors"] == 0,
                       ", ".join(f"{n} {med[n]['errors']:.0f}" for n in names))]
+    embedded = med[EMBEDDED]["req_s"]
+    print(f"   the experiment, embedded mode (no daemon hop, no daemon options): {embedded / med['site']['req_s']:.2f}x "
+          f"the site's req/s; {embedded / med['mod_wsgi-express']['req_s']:.2f}x mod_wsgi-express's, "
+          f"{embedded / med['gunicorn']['req_s']:.2f}x gunicorn's, {embedded / med['static']['req_s']:.2f}x the static file's")
     print(json.dumps({"medians": med}, indent=None))
     if args.profile:
         with lib.client_port_reuse():

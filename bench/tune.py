@@ -7,7 +7,10 @@ measures in rounds: each round applies every variant in turn to the bench host (
 restarts Apache, warms up for 2 s and runs `wrk -t2 -c32 -d10s`; medians over rounds. A variant
 is either other role variables (the daemon's processes and threads), applied by the bench play,
 or a change made on the host (MPM, BufferedLogs, keep-alive, application group) and undone after
-its measurement.
+its measurement. One variant is an experiment, not a candidate default: embedded mode, the same
+app run inside Apache's own processes (no daemon, so none of the daemon options), which measures
+what the daemon hop costs. This machine reuses its TIME_WAIT ports while wrk runs
+(lib.client_port_reuse), as in serving.py: without keep-alive wrk opens a connection a request.
 """
 import argparse
 import json
@@ -17,8 +20,7 @@ import lib
 
 PLAYBOOK = lib.BENCH / "playbooks" / "peers.yml"
 URL_PORT = 8080
-VHOST = "/etc/apache2/sites-available/wsgi-hello.conf"
-TUNE_CONF = "/etc/apache2/conf-enabled/zz-bench-tune.conf"
+VHOST, TUNE_CONF = lib.HELLO_VHOST, lib.BENCH_CONF
 WORKER_MPM = "a2dismod -q mpm_event && a2enmod -q mpm_worker"
 EVENT_MPM = "a2dismod -q mpm_worker; a2enmod -q mpm_event"
 
@@ -41,11 +43,12 @@ VARIANTS = {
     "application group %{RESOURCE}": ({}, f"sed -i 's/WSGIApplicationGroup %{{GLOBAL}}/WSGIApplicationGroup %{{RESOURCE}}/' {VHOST} "
                                       f"&& grep -q 'WSGIApplicationGroup %{{RESOURCE}}' {VHOST}",
                                       f"sed -i 's/WSGIApplicationGroup %{{RESOURCE}}/WSGIApplicationGroup %{{GLOBAL}}/' {VHOST}"),
+    "embedded mode (experiment)": ({}, lib.EMBEDDED_ON, lib.EMBEDDED_OFF),
 }
 # Host changes first, role changes last: a play runs only when the role variables differ from
 # those last applied.
 ORDER = ["role defaults", "BufferedLogs On", "MaxKeepAliveRequests 0 (unlimited)", "KeepAlive Off", "worker MPM",
-         "application group %{RESOURCE}", "1 process x 15 threads", "4 processes x 15 threads",
+         "application group %{RESOURCE}", "embedded mode (experiment)", "1 process x 15 threads", "4 processes x 15 threads",
          "2 processes x 5 threads", "2 processes x 3 threads"]
 
 
@@ -60,7 +63,7 @@ def main():
     (host,) = lib.hosts(["bench"], False)
     url = f"http://{host.address}:{URL_PORT}/"
     results = {name: [] for name in names}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, lib.client_port_reuse():
         inv = lib.inventory([host], tmp)
         applied = None
         for _round in range(args.rounds):
