@@ -135,6 +135,14 @@ def wait_for(predicate, seconds, step=0.2):
     return predicate()
 
 
+def restart_apache(host, url, change=None):
+    """Restart the host's Apache, after a change made on the host if given, and wait until url
+    answers 200 (30 s at most)."""
+    host.ssh(f"{change} && systemctl restart apache2" if change else "systemctl restart apache2")
+    if not wait_for(lambda: get_status(url) == 200, 30):
+        raise SystemExit(f"Apache does not answer {url} after: {change or 'a restart'}")
+
+
 @contextlib.contextmanager
 def client_port_reuse():
     """This machine reuses its TIME_WAIT ports for new outgoing connections to the test hosts

@@ -28,6 +28,8 @@ PATHS = {"static": "/static/hello.txt"}
 # are the bench host's Apache.
 DAEMONS = {"site": "(wsgi:hello)", "static": None, EMBEDDED: None, "mod_wsgi-express": "(wsgi:", "gunicorn": ""}
 PEERS = ("mod_wsgi-express", "gunicorn")
+# What an Apache server needs changed on the host while it is measured, and how that is undone.
+HOST_CHANGES = {EMBEDDED: (lib.EMBEDDED_ON, lib.EMBEDDED_OFF)}
 VENV = "/opt/bench/venv"
 APP_DIR = "/srv/bench/hello"
 
@@ -45,25 +47,20 @@ def url_of(host, name):
     return f"http://{host.address}:{PORTS[name]}{PATHS.get(name, '/')}"
 
 
-def restart_apache(host, change, url):
-    host.ssh(f"{change} && systemctl restart apache2")
-    if not lib.wait_for(lambda: lib.get_status(url) == 200, 30):
-        raise SystemExit(f"Apache does not answer {url} after: {change}")
-
-
 @contextlib.contextmanager
 def running(host, name, cores):
     """The server answering, as the pid at the root of its process tree: a peer started for the
     measurement and stopped after it, or the bench host's Apache (in embedded mode for the
     experiment, and back to the role's vhost after it)."""
     if name not in PEERS:
-        if name == EMBEDDED:
-            restart_apache(host, lib.EMBEDDED_ON, url_of(host, name))
+        change, undo = HOST_CHANGES.get(name, (None, None))
+        if change:
+            lib.restart_apache(host, url_of(host, name), change)
         try:
             yield int(host.ssh("systemctl show -p MainPID --value apache2").stdout)
         finally:
-            if name == EMBEDDED:
-                restart_apache(host, lib.EMBEDDED_OFF, url_of(host, "site"))
+            if undo:
+                lib.restart_apache(host, url_of(host, "site"), undo)
         return
     pid = int(host.ssh(f"cd /tmp && (setsid timeout 900 {peer_command(name, cores)} > /tmp/{name}.log 2>&1 "
                        "< /dev/null & echo $!)").stdout.strip())

@@ -72,11 +72,7 @@ def main():
                 if extra != applied:
                     lib.Play(PLAYBOOK, inv, extra)
                     applied = extra
-                if before:
-                    host.ssh(before)
-                host.ssh("systemctl restart apache2")
-                if not lib.wait_for(lambda: lib.get_status(url) == 200, 30):
-                    raise SystemExit(f"{name}: the app does not answer after the restart")
+                lib.restart_apache(host, url, before)
                 lib.wrk(url, 2)
                 results[name].append(lib.wrk(url, args.duration))
                 if after:
