@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import json
 import os
 import runpy
@@ -75,26 +76,73 @@ def _loaded_files(extra):
     return files
 
 
+# Each watched file's (size, mtime_ns) as the process loaded it: taken by monitor() for what is
+# loaded when it is called, and for each module imported later by its import itself, so that a
+# change made before the watcher's next scan is still a change.
+_baseline = {}
+
+
+def _state(path):
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def _note(path):
+    try:
+        _baseline.setdefault(path, _state(path))
+    except OSError:
+        pass
+
+
+def _note_imports():
+    """Record each source file's state when an import reads it (CPython asks path_stats of every one)."""
+    loader = importlib.machinery.SourceFileLoader
+    original = loader.path_stats
+    if getattr(original, "_wsgi_express", False):
+        return
+
+    def path_stats(self, path):
+        _note(path)
+        return original(self, path)
+
+    path_stats._wsgi_express = True
+    loader.path_stats = path_stats
+
+
+def _changed(extra):
+    """The first loaded file whose state differs from its baseline, or None."""
+    for path in _loaded_files(extra):
+        try:
+            state = _state(path)
+        except OSError:
+            continue
+        if _baseline.setdefault(path, state) != state:
+            return path
+    return None
+
+
 def _watch(interval, extra):
-    seen = {}
     while True:
-        for path in _loaded_files(extra):
-            try:
-                mtime = os.stat(path).st_mtime
-            except OSError:
-                continue
-            if seen.setdefault(path, mtime) != mtime:
-                sys.stderr.write("wsgi-express: %s changed, restarting daemon process %d\n" % (path, os.getpid()))
-                sys.stderr.flush()
-                # mod_wsgi shuts a daemon process down on SIGINT; Apache starts a new one.
-                os.kill(os.getpid(), signal.SIGINT)
-                return
+        path = _changed(extra)
+        if path:
+            sys.stderr.write("wsgi-express: %s changed, restarting daemon process %d\n" % (path, os.getpid()))
+            sys.stderr.flush()
+            # mod_wsgi shuts a daemon process down on SIGINT; Apache starts a new one.
+            os.kill(os.getpid(), signal.SIGINT)
+            return
         time.sleep(interval)
 
 
 def monitor(interval, extra_files=()):
-    """Restart this daemon process when a loaded Python file (or one of ``extra_files``) changes."""
-    thread = threading.Thread(target=_watch, args=(interval, list(extra_files)), name="wsgi-express-monitor")
+    """Restart this daemon process when a loaded Python file (or one of ``extra_files``) changes.
+
+    Changes count from this call for what is loaded already, and from its import for a module
+    imported later."""
+    extra = list(extra_files)
+    _note_imports()
+    for path in _loaded_files(extra):
+        _note(path)
+    thread = threading.Thread(target=_watch, args=(interval, extra), name="wsgi-express-monitor")
     thread.daemon = True
     thread.start()
     return thread
