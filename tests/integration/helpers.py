@@ -2,6 +2,7 @@
 import http.client
 import json
 import os
+import re
 import ssl
 import subprocess
 import threading
@@ -37,6 +38,16 @@ def get(host, port, path, https=False, timeout=60):
         return Answer(None, [], repr(exc).encode(), time.monotonic() - started)
     finally:
         conn.close()
+
+
+def handshake(host, port, version, cipher_level=""):
+    """openssl s_client from this machine: (accepted, what it printed)."""
+    args = ["openssl", "s_client", "-connect", f"{host.address}:{port}", f"-{version}"]
+    if cipher_level:  # let this machine's client offer what its own defaults no longer do
+        args += ["-cipher", f"DEFAULT@SECLEVEL={cipher_level}"]
+    done = subprocess.run(args, input="", capture_output=True, text=True, timeout=30, check=False)
+    shown = done.stdout + done.stderr
+    return bool(re.search(r"^\s*Protocol\s*: TLSv1\.[23]$", shown, re.M)) and done.returncode == 0, shown
 
 
 def in_background(host, port, path, **kwargs):

@@ -9,13 +9,14 @@ Debian's python3.  A Django project made by django-admin is served by manage.py 
 test host.
 """
 import json
+import re
 import shlex
 import time
 
 import pytest
 
 from conftest import ROOT, ThisMachine, run_play
-from helpers import check_mode_on_a_fresh_host, daemon_pids, get, run_adhoc, wait_for
+from helpers import check_mode_on_a_fresh_host, daemon_pids, get, handshake, run_adhoc, wait_for
 
 from ansible_collections.wsgi.apache.plugins.filter.daemon_process import daemon_process
 
@@ -111,6 +112,35 @@ def test_bad_server_option_is_refused_by_the_dry_run(host, inventory, converged)
     result = run_play(PLAYBOOK, inventory, bad)
     assert result.rc != 0 and "--python-hash-seed='often' is not valid" in result.output
     assert host.ssh(f"sha256sum {SERVER_ROOT}/httpd.conf").stdout == before
+
+
+def test_secure_by_default(host, converged):
+    """No version shown, no TRACE, private logs, and a unit systemd itself rates OK (exposure <= 4.0)."""
+    ok, missing = get(host, 8000, "/env"), get(host, 8000, "/static/no-such-file")
+    assert ok.all("Server") == ["Apache"] and missing.all("Server") == ["Apache"]
+    assert missing.status == 404 and b"Apache/" not in missing.body
+    trace = host.ssh("curl -s -o /dev/null -w '%{http_code}' -X TRACE http://127.0.0.1:8000/").stdout
+    assert trace in ("405", "403")
+    rating = host.ssh("systemd-analyze security --no-pager wsgi-express-probe.service").stdout
+    exposure = re.search(r"Overall exposure level for wsgi-express-probe.service: ([0-9.]+) (\w+)", rating)
+    assert exposure and float(exposure.group(1)) <= 4.0, rating[-2500:]
+    shown = host.ssh("systemctl show -p CapabilityBoundingSet,ProtectSystem,RestrictAddressFamilies,UMask "
+                     "wsgi-express-probe.service").stdout
+    assert "ProtectSystem=strict" in shown and "UMask=0027" in shown, shown
+    assert "cap_sys_admin" not in shown and "cap_setuid" in shown, shown
+    # The parent (root) sees the file system read-only but for its server root.
+    parent = host.ssh(f"cat {SERVER_ROOT}/httpd.pid").stdout.strip()
+    mounts = host.ssh(f"findmnt -N {parent} -n -o OPTIONS --target /etc; "
+                      f"findmnt -N {parent} -n -o OPTIONS --target {SERVER_ROOT}").stdout.split()
+    assert mounts[0].startswith("ro,") and mounts[1].startswith("rw,"), mounts
+    logs = host.ssh(f"stat -c '%a %U' {SERVER_ROOT}/error_log {SERVER_ROOT}/access_log").stdout.split("\n")
+    assert logs[:2] == ["640 root", "640 root"], logs
+    # it still restarts its daemons gracefully and reloads
+    before = daemon_pids(host, "(wsgi:8000)")
+    host.ssh("systemctl reload wsgi-express-probe.service")
+    assert wait_for(lambda: daemon_pids(host, "(wsgi:8000)") and not daemon_pids(host, "(wsgi:8000)") & before, 20)
+    assert wait_for(lambda: get(host, 8000, "/env").status == 200, 20)
+    assert host.ssh("systemctl is-active wsgi-express-probe.service").stdout.strip() == "active"
 
 
 def test_survives_systemctl_restart(host, converged):
@@ -270,8 +300,15 @@ def test_https_port_with_a_certificate(machine, hello):
     machine.ssh("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout /tmp/x.key "
                 "-out /tmp/x.crt 2>/dev/null")
     hello(8105, "--https-port", "8445", "--ssl-certificate-file", "/tmp/x.crt", "--ssl-certificate-key-file",
-          "/tmp/x.key")
+          "/tmp/x.key", "--hsts-policy", "max-age=600")
     assert wait_for(lambda: get(machine, 8445, "/", https=True, timeout=5).body == b"one", 10)
+    assert get(machine, 8445, "/", https=True).all("Strict-Transport-Security") == ["max-age=600"]
+    assert "SSLProtocol -all +TLSv1.2 +TLSv1.3" in machine.ssh("cat /tmp/wsgi-express-8105/httpd.conf").stdout
+    for version in ("tls1", "tls1_1"):
+        accepted, shown = handshake(machine, 8445, version, cipher_level="0")
+        assert not accepted and "alert protocol version" in shown, shown[-800:]
+    for version in ("tls1_2", "tls1_3"):
+        assert handshake(machine, 8445, version)[0]
 
 
 @pytest.mark.parametrize("args,message", [

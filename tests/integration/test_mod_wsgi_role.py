@@ -35,7 +35,10 @@ def info(host):
 
 REFUSALS = [
     ({"mod_wsgi_python": "/usr/lib/python3"},
-     ["mod_wsgi_python=/usr/lib/python3 is a directory, not an interpreter", "such as /usr/lib/python3/bin/python3"]),
+     ["mod_wsgi_python=/usr/lib/python3 is a directory, not an interpreter", "such as /usr/bin/python3"]),
+    # a directory that holds interpreters: the suggestion is one of them, a file that is there
+    ({"mod_wsgi_python": "/usr/bin/"},
+     ["mod_wsgi_python=/usr/bin/ is a directory, not an interpreter", "such as /usr/bin/python3"]),
     ({"mod_wsgi_python": "/usr/bin/python9"}, ["mod_wsgi_python=/usr/bin/python9 is not there"]),
     ({"mod_wsgi_version": "4.1.0"},
      ["mod_wsgi_version=4.1.0 is refused", "does not build against Python 3.11", "the oldest release that does is 4.9.1",

@@ -6,12 +6,15 @@ Then bad inputs are refused leaving every file byte-identical, and a vhost Apach
 rolled back while the old apps keep answering.
 """
 import hashlib
+import re
+import subprocess
 import time
 
 import pytest
 
 from conftest import ROOT, run_play
-from helpers import check_mode_on_a_fresh_host, daemon_pids, files_digest, get, in_background, run_adhoc, wait_for
+from helpers import (check_mode_on_a_fresh_host, daemon_pids, files_digest, get, handshake, in_background, run_adhoc,
+                     wait_for)
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "site.yml"
 PROBE = str(ROOT / "tests" / "integration" / "apps" / "probe")
@@ -46,7 +49,7 @@ def stage_vars(stage):
                                     "display_name": "wsgi-memory"}),
         app("recycle", 8088, daemon={"processes": 1, "threads": 4, "maximum_requests": 5, "graceful_timeout": 10,
                                      "display_name": "wsgi-recycle"}),
-        app("tls", 8089, https_port=8449, access_script="access.py"),
+        app("tls", 8089, https_port=8449, access_script="access.py", server_aliases=["tls-alias.test", "192.0.2.7"]),
     ]
     common = {"site_apps": apps, "site_restrict_embedded": False}
     if stage == "a":
@@ -134,6 +137,10 @@ def test_03_request_timeout_restarts_the_stuck_process_while_others_serve(host, 
     after = wait_for(replaced, 15)
     assert after and len(after - before) == 1, (before, after)
     assert get(host, 8083, "/env").status == 200
+    # The log tells a timeout from a crash, and names the app and the URL.
+    log = host.ssh("cat /var/log/apache2/error.log").stdout
+    assert "Daemon process request time limit exceeded, stopping daemon process 'timeouts'" in log, log[-3000:]
+    assert re.search(r"from daemon process 'timeouts' .*, uri /sleep\?s=60$", log, re.M), log[-3000:]
 
 
 def test_04_inactivity_timeout_restarts_idle_but_not_a_long_request(host, stage_a):
@@ -287,6 +294,48 @@ def test_17_daemon_user_and_no_source_served(host, stage_a):
         assert b"PROBE-SOURCE-MARKER" not in answer.body and b"PROBE_GREETING" not in answer.body, path
 
 
+def test_20_secure_by_default(host, stage_a):
+    """What a client and ls see of the defaults: no version, no TRACE, no default site, TLS 1.2+ only."""
+    ok, not_found = get(host, 8081, "/env"), get(host, 8081, "/static/no-such-file")
+    assert ok.all("Server") == ["Apache"] and not_found.all("Server") == ["Apache"]
+    assert not_found.status == 404 and b"Apache/" not in not_found.body and b"Debian" not in not_found.body
+    trace = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "TRACE",
+                            f"http://{host.address}:8081/"], capture_output=True, text=True, timeout=30, check=False)
+    assert trace.stdout in ("405", "403"), trace
+    # Debian's default site is off: port 80 (open by Debian's ports.conf, no app on it) serves nothing.
+    default = get(host, 80, "/")
+    assert default.status == 404 and b"It works" not in default.body and b"Default Page" not in default.body
+    assert host.ssh("test -e /etc/apache2/sites-enabled/000-default.conf", check=False).returncode == 1
+    # TLS: refused below 1.2 by our configuration, not only by OpenSSL's defaults.
+    vhost = host.ssh("cat /etc/apache2/sites-enabled/wsgi-probe.conf").stdout
+    assert "SSLProtocol -all +TLSv1.2 +TLSv1.3" in vhost and "SSLHonorCipherOrder off" in vhost
+    for version in ("tls1", "tls1_1"):
+        accepted, shown = handshake(host, 8441, version, cipher_level="0")
+        assert not accepted and "alert protocol version" in shown, shown[-800:]
+    for version in ("tls1_2", "tls1_3"):
+        accepted, shown = handshake(host, 8441, version)
+        assert accepted, shown[-800:]
+    # The self-signed pair: a leaf for the name, the aliases (an address as an IP entry), 0600 in 0700.
+    cert = host.ssh("openssl x509 -in /etc/wsgi-apache/tls/tls.crt -noout -text").stdout
+    assert "CA:FALSE" in cert and "TLS Web Server Authentication" in cert, cert
+    assert "DNS:tls.test, DNS:tls-alias.test, IP Address:192.0.2.7" in cert, cert
+    modes = host.ssh("stat -c '%n %a %U:%G' /etc/wsgi-apache/tls /etc/wsgi-apache/tls/tls.key "
+                     "/srv/wsgi-apache/probe/env.json").stdout.split("\n")
+    assert modes[:3] == ["/etc/wsgi-apache/tls 700 root:root", "/etc/wsgi-apache/tls/tls.key 600 root:root",
+                         "/srv/wsgi-apache/probe/env.json 640 root:wsgi-probe"], modes
+    assert "AH01906" not in host.ssh("cat /var/log/apache2/error.log").stdout  # not a CA certificate
+    assert "AH00558" not in host.ssh("cat /var/log/apache2/error.log").stdout  # a global ServerName
+    # Code, virtualenv and configuration: root-owned, and the app's user can write none of it.
+    writable = host.ssh("runuser -u wsgi-probe -- find /srv/wsgi-apache /etc/apache2 /etc/wsgi-apache -writable "
+                        "2>/dev/null", check=False).stdout.split()
+    assert writable == [], writable
+    # No source or configuration served, no directory listed.
+    for path in ["/app.wsgi", "/env.json", "/static/..%2fapp.wsgi", "/static/%2e%2e/app.wsgi"]:
+        assert get(host, 8081, path).status == 404, path
+    listing = get(host, 8081, "/static/")
+    assert listing.status in (403, 404) and b"Index of" not in listing.body
+
+
 # ---------------------------------------------------------------------------- stage b
 
 @pytest.fixture(scope="module")
@@ -344,7 +393,7 @@ BAD = [
     ("hash seed out of range", dict(stage_vars("b"), site_python_hash_seed=4294967296),
      ["site_python_hash_seed=4294967296 is not valid", "[0, 4294967295]"]),
     ("root user", with_probe("b", user="root"),
-     ["site_apps[probe]: user=\"root\"", "never runs as root"]),
+     ["site_apps[probe].user=\"root\"", "never runs as root"]),
     ("python mod_wsgi is not built for", with_probe("b", requirements="requirements.txt", python="/usr/bin/perl"),
      ["site_apps[probe]: /usr/bin/perl", "mod_wsgi is built for Python 3.11"]),
 ]

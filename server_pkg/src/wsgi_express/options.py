@@ -13,6 +13,7 @@ import argparse
 from wsgi_express._shared.daemon_options import OPTIONS
 
 DEFAULT_PORT = 8000
+SERVER_TOKENS = ("Prod", "Major", "Minor", "Min", "OS", "Full")
 LOG_LEVELS = ("emerg", "alert", "crit", "error", "warn", "notice", "info", "debug")
 # Flags with a second spelling: mod_wsgi-express calls home --working-directory.
 ALIASES = {"home": ["--working-directory"]}
@@ -78,6 +79,15 @@ def add_server_arguments(parser, application=True):
                         help="Set os.environ[NAME] in the daemon processes before the app loads. Repeat for more.")
     server.add_argument("--skip-import-check", action="store_true",
                         help="Do not import the application once before starting Apache.")
+    security = parser.add_argument_group("security (defaults that hide and refuse; these flags undo them)")
+    security.add_argument("--server-tokens", default="Prod", choices=SERVER_TOKENS,
+                          help="ServerTokens: what the Server header says (default: Prod, 'Apache' alone).")
+    security.add_argument("--server-signature", action="store_true",
+                          help="ServerSignature On: the server's name and version at the foot of error pages.")
+    security.add_argument("--trace-enable", action="store_true",
+                          help="TraceEnable On: answer HTTP TRACE by echoing the request.")
+    security.add_argument("--hsts-policy", metavar="PARAMS",
+                          help="Send Strict-Transport-Security: PARAMS (such as max-age=63072000) on HTTPS responses.")
     logs = parser.add_argument_group("logging")
     logs.add_argument("--log-to-terminal", action="store_true",
                       help="Write the error log (and the access log) to the terminal instead of the server root.")

@@ -15,6 +15,7 @@ import sys
 
 from wsgi_express import __version__, discovery, runtime
 from wsgi_express._shared.daemon_options import BY_KEY, OPTIONS, python_hash_seed, render, validate
+from wsgi_express._shared import tls
 from wsgi_express._shared.layout import module_version
 from wsgi_express.errors import ConfigurationError, from_table
 
@@ -30,6 +31,7 @@ BASE_MODULES = (("unixd_module", "mod_unixd.so"), ("authz_core_module", "mod_aut
                 ("alias_module", "mod_alias.so"))
 REWRITE_MODULES = (("rewrite_module", "mod_rewrite.so"),)
 SSL_MODULES = (("socache_shmcb_module", "mod_socache_shmcb.so"), ("ssl_module", "mod_ssl.so"))
+HEADERS_MODULES = (("headers_module", "mod_headers.so"),)
 THREADS_PER_CHILD = 25
 # The timeouts start-server's summary shows, in its order.
 TIMEOUTS_SHOWN = ("request_timeout", "graceful_timeout", "queue_timeout", "inactivity_timeout", "socket_timeout",
@@ -352,7 +354,7 @@ def configure(ns, command, application=None, environ=None, check_port=True):
         builtin = discovery.compiled_in(httpd)
         mpm = discovery.mpm_module(builtin, modules_dir)
         wanted = ([mpm] if mpm else []) + list(BASE_MODULES) + list(REWRITE_MODULES if document_root else ()) \
-            + list(SSL_MODULES if https_port else ())
+            + list(SSL_MODULES if https_port else ()) + list(HEADERS_MODULES if https_port and ns.hsts_policy else ())
         modules = discovery.load_modules(builtin, modules_dir, wanted)
     except ConfigurationError:
         if check:
@@ -378,6 +380,8 @@ def configure(ns, command, application=None, environ=None, check_port=True):
         "enable_sendfile": ns.enable_sendfile, "dont_write_bytecode": ns.dont_write_bytecode,
         "python_hash_seed": seed, "daemon_directive": directive, "process_group": PROCESS_GROUP,
         "include_files": includes, "ssl_certificate_file": certificate, "ssl_certificate_key_file": key,
+        "tls_protocols": tls.PROTOCOLS, "tls_ciphers": tls.CIPHERS, "hsts_policy": ns.hsts_policy,
+        "server_tokens": ns.server_tokens, "server_signature": ns.server_signature, "trace_enable": ns.trace_enable,
         "application_type": application[0], "entry_point": application[1], "callable_object": application[2],
         "environ": environ, "reload_on_changes": ns.reload_on_changes, "reload_interval": RELOAD_INTERVAL,
         "monitor_files": [application[1]] if application[0] == "script" else [],
@@ -433,22 +437,56 @@ def _unchanged(path, content, mode):
         return False
 
 
+LOG_MODE = 0o640  # logs name URLs and clients: readable by root and the server root's group only
+
+
+def _logs(setup):
+    """The server root's log files (none when they go to the terminal)."""
+    return [path for path in (setup.context.get("error_log"), setup.context.get("access_log"))
+            if path and not path.startswith("/dev/")]
+
+
+def _open_logs(setup):
+    """The log files that exist and that others may read or anyone but root may write."""
+    found = []
+    for path in _logs(setup):
+        try:
+            if os.stat(path).st_mode & 0o777 & ~LOG_MODE:
+                found.append(path)
+        except OSError:
+            pass
+    return found
+
+
+def _private_logs(setup):
+    """Make each log file, or narrow its mode, before Apache opens it (it keeps an existing file's mode)."""
+    for path in _logs(setup):
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, LOG_MODE)
+        try:
+            os.fchmod(fd, os.fstat(fd).st_mode & LOG_MODE)
+        finally:
+            os.close(fd)
+
+
 def write(setup, dry_run=False):
     """Write the server root's files that differ, and only once ``httpd -t`` accepts the new
     configuration: a configuration Apache refuses never replaces the running one.  Returns the
-    names of the files (to be) written."""
+    names of the files (to be) written, and of log files whose mode is to be narrowed."""
     root = setup.server_root
+    logs = [os.path.basename(path) for path in _open_logs(setup)]
     if setup.current():
         if not dry_run:
+            _private_logs(setup)
             for record in setup.records:
                 record.save()
-        return []
+        return logs
     changed = [name for name, (content, mode) in sorted(setup.files.items())
                if not _unchanged(os.path.join(root, name), content, mode)]
     if dry_run:
-        return changed
+        return changed + logs
     os.makedirs(root, mode=0o755, exist_ok=True)
     os.makedirs(setup.context["document_root"], mode=0o755, exist_ok=True)
+    _private_logs(setup)
     staged = {}
     try:
         for name in changed:
@@ -468,7 +506,7 @@ def write(setup, dry_run=False):
         for path in staged.values():
             if os.path.exists(path):
                 os.unlink(path)
-    return changed
+    return changed + logs
 
 
 def configtest(setup, config):

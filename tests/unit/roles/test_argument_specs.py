@@ -50,3 +50,10 @@ def test_mod_wsgi_entry_points_share_the_options():
     spec = yaml.safe_load((ROLES / "mod_wsgi" / "meta" / "argument_specs.yml").read_text())["argument_specs"]
     assert set(spec) == {"main", "check", "apply"}
     assert spec["check"]["options"] == spec["main"]["options"] == spec["apply"]["options"]
+
+
+def test_site_tls_defaults_are_the_shared_ones():
+    from ansible_collections.wsgi.apache.plugins.module_utils import tls
+    defaults = yaml.safe_load((ROLES / "site" / "defaults" / "main.yml").read_text())
+    assert defaults["site_tls_protocols"] == tls.PROTOCOLS
+    assert defaults["site_tls_ciphers"] == tls.CIPHERS

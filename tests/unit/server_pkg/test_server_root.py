@@ -130,3 +130,23 @@ def test_a_new_login_does_not_repeat_the_import_check_but_another_setting_does(t
     assert check().skipped
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "site.settings")
     assert not check().skipped
+
+
+def test_logs_are_made_private_and_an_open_one_is_narrowed(tmp_path):
+    root = tmp_path / "root"
+    setup = setup_for(root, 8000)
+    setup.context.update(error_log=str(root / "error_log"), access_log="/dev/stdout")
+    old = os.umask(0o022)
+    try:
+        assert server.write(setup) == ["httpd.conf"]
+    finally:
+        os.umask(old)
+    assert oct(os.stat(root / "error_log").st_mode & 0o777) == "0o640"
+    os.chmod(root / "error_log", 0o644)  # as an earlier release left it
+    again = setup_for(root, 8000, files=False)
+    again.context.update(error_log=str(root / "error_log"), access_log=None)
+    assert server.write(again, dry_run=True) == ["error_log"]
+    assert oct(os.stat(root / "error_log").st_mode & 0o777) == "0o644", "a dry run changed it"
+    assert server.write(again) == ["error_log"]
+    assert oct(os.stat(root / "error_log").st_mode & 0o777) == "0o640"
+    assert server.write(again) == []
