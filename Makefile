@@ -14,9 +14,12 @@ HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzi
 SANITY_ROOT := $(or $(TMPDIR),/tmp)/wsgi-apache-sanity/ansible_collections/wsgi/apache
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
-.PHONY: test setup deploy lint unit sanity molecule integration bench-serving bench-express bench-converge bench-tune stop-hosts clean
+DOCS := $(CURDIR)/build/docs
+COLLECTION := $(CURDIR)/.collections/ansible_collections/wsgi/apache
 
-test: setup lint unit sanity molecule integration
+.PHONY: test setup deploy lint docs release-notes release argspecs unit sanity molecule integration bench-serving bench-express bench-converge bench-tune stop-hosts clean
+
+test: setup lint docs unit sanity molecule integration
 	@echo "make test: all stages passed"
 
 setup: $(VENV)/.installed .collections/ansible_collections/wsgi/apache
@@ -37,9 +40,37 @@ $(VENV)/.installed: requirements/test.txt
 deploy: setup
 	$(VENV)/bin/python tools/deploy.py $(if $(INVENTORY),--inventory $(INVENTORY))
 
+# ansible-lint --strict: a warning fails too (the production profile must pass, not only "min").
+# The changelog fragments and changelog.yaml must lint, and CHANGELOG.md be what they give.
 lint: setup
 	yamllint -s .
-	ansible-lint
+	ansible-lint --strict
+	antsibull-changelog lint
+	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	$(VENV)/bin/python tools/release_notes.py --check
+	$(VENV)/bin/python tools/argspecs.py --check
+
+# The docs site (build/docs/build/html) from the modules', filters' and roles' own documentation;
+# antsibull-docs lints them first, and Sphinx treats a warning as an error.
+docs: setup
+	cd $(COLLECTION) && antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all .
+	rm -rf $(DOCS) && mkdir -p $(DOCS)/rst && cp docs/site/index.rst $(DOCS)/rst/
+	antsibull-docs --config-file docs/site/antsibull-docs.cfg collection --use-current --dest-dir $(DOCS)/rst wsgi.apache
+	sphinx-build -M html $(DOCS)/rst $(DOCS)/build -c docs/site -q -W --keep-going
+	@echo "make docs: $(DOCS)/build/html/index.html"
+
+# CHANGELOG.md with the next version's notes, from changelogs/fragments (see docs/releasing.md).
+release-notes: setup
+	$(VENV)/bin/python tools/release_notes.py
+
+# Record the release of galaxy.yml's version in changelogs/changelog.yaml (consumes the fragments).
+release: setup
+	antsibull-changelog release --reload-plugins
+	rm -f changelogs/.plugin-cache.yaml
+
+# The site role's daemon-option lines in meta/argument_specs.yml, from the option table.
+argspecs: setup
+	$(VENV)/bin/python tools/argspecs.py
 
 unit: setup
 	pytest -q tests/unit

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: file_set
 short_description: Make a set of directories, files and links on the host as given, in one round trip
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Each entry is a directory, a file with its content, or a symbolic link, with its owner, group
     and mode. The module reports what differs and, with O(apply), makes every entry as given.

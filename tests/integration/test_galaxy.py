@@ -1,84 +1,183 @@
-"""The collection as users get it: built, installed from the tarball, used by FQCN.
+"""The collection as users get it, under every ansible-core series it supports.
 
-The play runs first under ansible-core 2.18 (the bottom of meta/runtime.yml's requires_ansible)
-on a fresh host, then under the pinned 2.19, which must find nothing to change.
+For each release of ansible_cores.yml (one per series that meta/runtime.yml admits), on the
+controller controllers.py finds for it: the tarball installs with that release's ansible-galaxy
+(no overrides: a requires_ansible that excludes the release fails here), ansible-doc renders every
+module, filter and role, and deploy.yml converges a fresh bookworm host by FQCN (0 failed), then a
+second run changes nothing.  No run prints a warning: the newest release also runs the express
+role, twice.
 """
-import os
+import re
+import shutil
 import subprocess
-import sys
 import tarfile
 
 import pytest
 import yaml
 
-from conftest import ROOT, run_play
+from conftest import BUILD_CACHE, ROOT, TESTHOST
+from controllers import controller_for
+from helpers import get
 
-PLAYBOOK = """
-- name: Use the installed collection by FQCN
+CORES = yaml.safe_load((ROOT / "tests" / "integration" / "ansible_cores.yml").read_text())
+RUNTIME = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text())
+GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text())
+NEWEST = CORES[-1]["core"]
+# What ansible-doc must list: one module per file, one filter per file, one role per directory.
+EXPECTED = {
+    "module": sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py")),
+    "filter": sorted(p.stem for p in (ROOT / "plugins" / "filter").glob("*.py")),
+    "role": sorted(p.name for p in (ROOT / "roles").iterdir() if p.is_dir()),
+}
+WARNING = re.compile(r"^\s*\[(DEPRECATION WARNING|WARNING)\]", re.M)
+EXPRESS_PLAY = """
+- name: Run the sample app with wsgi-express under systemd
   hosts: all
   roles:
-    - role: wsgi.apache.mod_wsgi
-  tasks:
-    - name: Read the module through the collection's own info module
-      wsgi.apache.mod_wsgi_info:
-      register: info
-    - name: It is the release auto picks on bookworm
-      ansible.builtin.assert:
-        that: info.installed and info.version == (info.fingerprint.build.version)
+    - role: wsgi.apache.express
+      vars:
+        express_apps:
+          - name: express-sample
+            src: "{{ playbook_dir }}/examples/sample"
+            application_type: module
+            entry: app:app
+            requirements: requirements.txt
+            port: 8000
 """
 
 
+def series(version):
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
+def test_the_matrix_is_every_series_requires_ansible_admits():
+    """From the lower bound of requires_ansible, every minor up to the newest tested, each once."""
+    bounds = dict(re.findall(r"(>=|<)\s*([0-9.]+)", RUNTIME["requires_ansible"]))
+    tested = [series(entry["core"]) for entry in CORES]
+    assert tested[0] == series(bounds[">="]), (tested, RUNTIME["requires_ansible"])
+    assert tested == [(tested[0][0], minor) for minor in range(tested[0][1], tested[-1][1] + 1)]
+    if "<" in bounds:  # an upper bound must admit the newest tested release and no untested series
+        assert series(bounds["<"]) == (tested[-1][0], tested[-1][1] + 1), RUNTIME["requires_ansible"]
+    pinned = re.search(r"^ansible-core==([0-9.]+)$", (ROOT / "requirements" / "test.txt").read_text(), re.M).group(1)
+    assert pinned in [entry["core"] for entry in CORES]
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
+def tarball(tmp_path_factory):
     work = tmp_path_factory.mktemp("galaxy")
     subprocess.run(["ansible-galaxy", "collection", "build", "--output-path", str(work), str(ROOT)],
                    check=True, capture_output=True, cwd=work)
-    tarball = next(work.glob("wsgi-apache-*.tar.gz"))
-    collections = work / "collections"
-    # only the temporary path is configured: the checkout's own copy must not count as installed
-    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(collections)}
-    installing = subprocess.run(["ansible-galaxy", "collection", "install", str(tarball), "-p", str(collections)],
-                                check=True, capture_output=True, text=True, cwd=work, env=env)
-    assert "wsgi.apache:0.1.0 was installed successfully" in installing.stdout, installing.stdout
-    return work, tarball, collections
+    return next(work.glob("wsgi-apache-*.tar.gz"))
+
+
+def test_tarball_holds_the_collection_and_no_dev_files(tarball):
+    assert tarball.name == f"wsgi-apache-{GALAXY['version']}.tar.gz"
+    with tarfile.open(tarball) as tar:
+        names = set(tar.getnames())
+    assert {"MANIFEST.json", "meta/runtime.yml", "meta/execution-environment.yml", "roles/mod_wsgi/tasks/main.yml",
+            "roles/mod_wsgi/meta/argument_specs.yml", "plugins/modules/mod_wsgi_info.py", "changelogs/changelog.yaml",
+            "plugins/filter/mod_wsgi_release.py", "plugins/module_utils/compat.py", "CHANGELOG.md"} <= names
+    assert not [n for n in names if n.startswith((".venv", "tools/", ".ci", "build/", ".collections", "docs/build"))
+                or "/build/" in n or n.endswith(".egg-info")]
 
 
 @pytest.fixture(scope="module")
-def old_ansible(tmp_path_factory):
-    """A venv with the oldest ansible-core that requires_ansible admits."""
-    runtime = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text())
-    oldest = runtime["requires_ansible"].split(",")[0].lstrip(">=")
-    venv = tmp_path_factory.mktemp("ansible-old") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    series = ".".join(oldest.split(".")[:2])
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"ansible-core~={series}.0"], check=True)
-    return venv / "bin"
+def workdir(tmp_path_factory):
+    """What a user has next to the installed collection: deploy.yml, the sample app, the express play."""
+    work = tmp_path_factory.mktemp("user")
+    shutil.copy(ROOT / "deploy.yml", work / "deploy.yml")
+    shutil.copytree(ROOT / "examples" / "sample", work / "examples" / "sample")
+    (work / "express.yml").write_text(EXPRESS_PLAY)
+    return work
 
 
-def test_tarball_holds_the_collection_and_no_dev_files(installed):
-    dummy, tarball, dummy = installed
-    with tarfile.open(tarball) as tar:
-        names = set(tar.getnames())
-    assert {"MANIFEST.json", "meta/runtime.yml", "roles/mod_wsgi/tasks/main.yml",
-            "roles/mod_wsgi/meta/argument_specs.yml", "plugins/modules/mod_wsgi_info.py",
-            "plugins/filter/mod_wsgi_release.py", "plugins/module_utils/compat.py"} <= names
-    assert not [n for n in names if n.startswith((".venv", "tools/", ".ci", "build/", ".collections"))]
+@pytest.fixture(scope="module")
+def trixie_host(start_host):
+    """The trixie test host that controllers run on when this machine has no Python they support."""
+    hosts = []
+
+    def get():
+        if not hosts:
+            hosts.append(start_host("controller", release="trixie"))
+        return hosts[0]
+    return get
 
 
-def test_installed_collection_deploys_under_oldest_and_pinned_ansible(installed, old_ansible, start_host):
-    work, dummy, collections = installed
-    host = start_host("galaxy")
-    playbook = work / "use.yml"
-    playbook.write_text(PLAYBOOK)
-    env = {"ANSIBLE_COLLECTIONS_PATH": str(collections), "ANSIBLE_HOST_KEY_CHECKING": "False"}
-    listed = subprocess.run([str(old_ansible / "ansible-galaxy"), "collection", "list", "wsgi.apache"],
-                            capture_output=True, text=True, check=True, cwd=work, env={**os.environ, **env}).stdout
-    assert f"# {collections}/ansible_collections" in listed and "wsgi.apache" in listed, listed
-    version = subprocess.run([str(old_ansible / "ansible"), "--version"], capture_output=True, text=True, check=True)
-    assert "core 2.18." in version.stdout
-    first = run_play(playbook, host.inventory(work), env=env, cwd=work,
-                     ansible_playbook=str(old_ansible / "ansible-playbook"))
-    assert first.rc == 0, first
-    assert first.changed > 0, first
-    second = run_play(playbook, host.inventory(work), env=env, cwd=work)
-    assert second.rc == 0 and second.changed == 0, second
+@pytest.fixture(scope="module", params=CORES, ids=[entry["core"] for entry in CORES])
+def controller(request, trixie_host, tarball, workdir):
+    made = controller_for(request.param, trixie_host)
+    made.entry = request.param
+    request.config.pluginmanager.get_plugin("terminalreporter").write_line(
+        f"\nansible-core {made.entry['core']} runs on {made.where}: {made.python_shown}")
+    made.tarball = made.put(tarball)
+    made.user_dir = made.put(workdir)
+    made.collections = made.user_dir + "/collections"
+    yield made
+    made.close()
+
+
+def no_warnings(text):
+    return [line for line in text.splitlines() if WARNING.match(line)]
+
+
+def test_galaxy_installs_the_tarball_without_overrides(controller):
+    env = {"ANSIBLE_COLLECTIONS_PATH": controller.collections}
+    done = controller.run("ansible-galaxy", "collection", "install", controller.tarball, "-p", controller.collections,
+                          env=env)
+    assert done.returncode == 0, done.output
+    assert f"wsgi.apache:{GALAXY['version']} was installed successfully" in done.stdout, done.output
+    assert not no_warnings(done.output), done.output
+    listed = controller.run("ansible-galaxy", "collection", "list", "wsgi.apache", env=env)
+    assert f"{controller.collections}/ansible_collections" in listed.stdout and GALAXY["version"] in listed.stdout
+    version = controller.run("ansible", "--version")
+    assert f"core {controller.entry['core']}]" in version.stdout, version.output
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_ansible_doc_lists_and_renders_every_plugin_and_role(controller, kind):
+    env = {"ANSIBLE_COLLECTIONS_PATH": controller.collections}
+    listed = controller.run("ansible-doc", "-t", kind, "-l", "wsgi.apache", env=env)
+    assert listed.returncode == 0 and not no_warnings(listed.output), listed.output
+    names = sorted(set(re.findall(r"^wsgi\.apache\.(\w+)", listed.stdout, re.M)))
+    assert names == EXPECTED[kind], listed.stdout
+    fqcns = [f"wsgi.apache.{name}" for name in names]
+    text = controller.run("ansible-doc", "-t", kind, *fqcns, env=env)
+    assert text.returncode == 0 and not no_warnings(text.output) and "[ERROR]" not in text.output, text.output
+    assert all(fqcn in text.stdout for fqcn in fqcns)
+
+
+@pytest.fixture(scope="module")
+def target(controller, start_host, tmp_path_factory):
+    """A fresh bookworm host for this release, and an inventory for it on the controller."""
+    host = start_host("galaxy-" + controller.entry["core"].replace(".", "-"))
+    inventory = tmp_path_factory.mktemp("inventory") / f"{host.name}.ini"
+    inventory.write_text(f"{host.name} ansible_host={host.address} ansible_user=root "
+                         f"ansible_ssh_private_key_file={controller.key} ansible_python_interpreter=/usr/bin/python3\n")
+    host.inventory_on_controller = controller.put(inventory)
+    yield host
+    subprocess.run([*TESTHOST, "stop", host.name], check=False)
+
+
+def play(controller, target, playbook):
+    env = {"ANSIBLE_COLLECTIONS_PATH": controller.collections, "ANSIBLE_HOST_KEY_CHECKING": "False"}
+    cache = ["-e", f"mod_wsgi_build_cache_dir={BUILD_CACHE}"] if controller.where == "this machine" else []
+    done = controller.run("ansible-playbook", "-i", target.inventory_on_controller, playbook, *cache,
+                          env=env, cwd=controller.user_dir)
+    recap = re.search(r"changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", done.stdout)
+    assert recap, done.output[-3000:]
+    return done, int(recap.group(1)), int(recap.group(3))
+
+
+def test_deploy_converges_by_fqcn_then_changes_nothing_and_warns_of_nothing(controller, target):
+    """deploy.yml twice; under the newest release the express role too (a play of its own, twice)."""
+    playbooks = ["deploy.yml"] + (["express.yml"] if controller.entry["core"] == NEWEST else [])
+    for playbook in playbooks:
+        done, changed, failed = play(controller, target, playbook)
+        assert done.returncode == 0 and failed == 0 and changed > 0, (playbook, done.output[-3000:])
+        assert not no_warnings(done.output), (playbook, no_warnings(done.output))
+        again, changed, failed = play(controller, target, playbook)
+        assert again.returncode == 0 and failed == 0 and changed == 0, (playbook, again.output[-3000:])
+        assert not no_warnings(again.output), (playbook, no_warnings(again.output))
+    assert get(target, 8080, "/").status == 200
+    if "express.yml" in playbooks:
+        assert get(target, 8000, "/").status == 200

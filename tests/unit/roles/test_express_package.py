@@ -17,3 +17,10 @@ def test_the_role_copies_every_file_of_the_package():
     assert covered == files, "not copied by the role: %s" % sorted(files - covered)
     for glob in globs:
         assert any(fnmatch.fnmatch(name, glob) for name in files), "%s matches nothing" % glob
+
+
+def test_the_package_and_the_collection_have_one_version():
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text())["version"]
+    namespace = {}
+    exec((PACKAGE / "src" / "wsgi_express" / "__init__.py").read_text(), namespace)  # pylint: disable=exec-used
+    assert namespace["__version__"] == galaxy

@@ -1,0 +1,67 @@
+"""CHANGELOG.md with the next version's notes: antsibull-changelog's release, done on a copy.
+
+antsibull-changelog renders only released versions.  This renders CHANGELOG.md as the release of
+galaxy.yml's version would, from changelogs/changelog.yaml and the fragments waiting in
+changelogs/fragments/, without touching either: the release runs on a copy of what it reads
+(antsibull-changelog lists a plugin only when ansible-doc finds its file inside the collection, so
+the plugins and roles are copied, not linked).
+
+    python tools/release_notes.py           rewrite CHANGELOG.md
+    python tools/release_notes.py --check   exit 1 if CHANGELOG.md is not what the fragments give
+"""
+
+import argparse
+import difflib
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CHANGELOG = "CHANGELOG.md"
+# A fixed date: the Markdown output shows none, and the result must not depend on the day.
+DATE = "2000-01-01"
+# What antsibull-changelog reads: the collection's metadata, its plugins and roles, the changes.
+COPIED = ("galaxy.yml", "meta", "plugins", "roles", "playbooks", "changelogs")
+
+
+def render():
+    """The CHANGELOG.md text the release of galaxy.yml's version would write."""
+    with tempfile.TemporaryDirectory(prefix="wsgi-apache-notes-") as tmp:
+        copy = pathlib.Path(tmp) / "ansible_collections" / "wsgi" / "apache"
+        copy.mkdir(parents=True)
+        for name in COPIED:
+            if (ROOT / name).is_dir():
+                shutil.copytree(ROOT / name, copy / name, symlinks=True)
+            elif (ROOT / name).exists():
+                shutil.copy2(ROOT / name, copy / name)
+        env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": tmp}
+        done = subprocess.run(["antsibull-changelog", "release", "--reload-plugins", "--date", DATE],
+                              cwd=copy, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            sys.exit("antsibull-changelog release failed: %s%s" % (done.stdout, done.stderr))
+        return (copy / CHANGELOG).read_text()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--check", action="store_true", help="compare instead of writing")
+    args = parser.parse_args()
+    text = render()
+    target = ROOT / CHANGELOG
+    if args.check:
+        current = target.read_text() if target.exists() else ""
+        if current != text:
+            diff = "".join(difflib.unified_diff(current.splitlines(True), text.splitlines(True),
+                                                CHANGELOG + " (committed)", CHANGELOG + " (from the fragments)"))
+            sys.exit("%s is not what the fragments give: run make release-notes\n%s" % (CHANGELOG, diff[:4000]))
+        return 0
+    target.write_text(text)
+    print("wrote %s" % target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
