@@ -10,9 +10,10 @@ short_description: Validate a WSGIPythonHashSeed value and give what to write fo
 version_added: 0.1.0
 description:
   - Checks that the seed is V(random) or an integer in [0, 4294967295] and returns the value to
-    write after C(WSGIPythonHashSeed), or null when the directive must be left out.
+    write after C(WSGIPythonHashSeed), or an empty string when the directive must be left out
+    (an empty string, not null, so that every ansible-core release templates it alike).
   - mod_wsgi 6.x reads the directive with C(atol()), so V(random) would become seed 0 and turn
-    hash randomisation off; for those releases V(random) returns null, and Python's own default,
+    hash randomisation off; for those releases V(random) returns an empty string, and Python's own default,
     a random seed, applies.
   - Fails with a message that names O(where), the value and the fix.
 options:
@@ -34,12 +35,12 @@ EXAMPLES = r"""
 - name: The directive value for mod_wsgi 5.0.2
   ansible.builtin.debug:
     msg: "{{ 'random' | wsgi.apache.python_hash_seed('5.0.2') }}"
-  # random; with '6.1.1' it is null
+  # random; with '6.1.1' it is an empty string
 """
 
 RETURN = r"""
 _value:
-  description: The value to write after WSGIPythonHashSeed, or null to leave the directive out.
+  description: The value to write after WSGIPythonHashSeed, or an empty string to leave the directive out.
   type: str
 """
 
@@ -50,9 +51,10 @@ from ansible_collections.wsgi.apache.plugins.module_utils.daemon_options import 
 
 def python_hash_seed(seed, module_version="", where="python_hash_seed"):
     try:
-        return seed_value(seed, module_version or None, where)
+        value = seed_value(seed, module_version or None, where)
     except OptionError as exc:
         raise AnsibleFilterError(str(exc))
+    return "" if value is None else value
 
 
 class FilterModule(object):
