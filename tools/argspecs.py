@@ -8,12 +8,13 @@ docs site) repeat one line per option between two marker comments.  This rewrite
     python tools/argspecs.py --check   exit 1 if they are not what the table gives
 """
 
-import argparse
 import json
 import pathlib
 import re
 import sys
 import textwrap
+
+import generated
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPECS = ROOT / "roles" / "site" / "meta" / "argument_specs.yml"
@@ -43,20 +44,5 @@ def render(text):
     return pattern.sub(lambda m: m.group(1) + "\n".join(lines()) + "\n" + m.group(3), text, count=1)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--check", action="store_true", help="compare instead of writing")
-    args = parser.parse_args()
-    current = SPECS.read_text()
-    wanted = render(current)
-    if args.check:
-        if current != wanted:
-            sys.exit("%s: the daemon option lines are not the option table's: run make argspecs" % SPECS)
-        return 0
-    SPECS.write_text(wanted)
-    print("wrote %s" % SPECS)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(generated.main(__doc__.split("\n\n", maxsplit=1)[0], SPECS, render, "argspecs"))

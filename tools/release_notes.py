@@ -10,14 +10,14 @@ the plugins and roles are copied, not linked).
     python tools/release_notes.py --check   exit 1 if CHANGELOG.md is not what the fragments give
 """
 
-import argparse
-import difflib
 import os
 import pathlib
 import shutil
 import subprocess
 import sys
 import tempfile
+
+import generated
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CHANGELOG = "CHANGELOG.md"
@@ -45,23 +45,6 @@ def render():
         return (copy / CHANGELOG).read_text()
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("--check", action="store_true", help="compare instead of writing")
-    args = parser.parse_args()
-    text = render()
-    target = ROOT / CHANGELOG
-    if args.check:
-        current = target.read_text() if target.exists() else ""
-        if current != text:
-            diff = "".join(difflib.unified_diff(current.splitlines(True), text.splitlines(True),
-                                                CHANGELOG + " (committed)", CHANGELOG + " (from the fragments)"))
-            sys.exit("%s is not what the fragments give: run make release-notes\n%s" % (CHANGELOG, diff[:4000]))
-        return 0
-    target.write_text(text)
-    print("wrote %s" % target)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(generated.main(__doc__.split("\n\n", maxsplit=1)[0], ROOT / CHANGELOG, lambda current: render(),
+                            "release-notes"))

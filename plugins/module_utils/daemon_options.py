@@ -105,7 +105,7 @@ OPTIONS = (
     _o("socket-timeout", "int", "seconds", 0, INT_MAX, None, "4.1.0",
        "Timeout of reads and writes between Apache worker and daemon (default: Apache's Timeout)."),
     _o("queue-timeout", "int", "seconds", 0, INT_MAX, 0, "4.1.0",
-       "A request not taken by a daemon process within this long gets 503; 0: off."),
+       "A request not taken by a daemon process within this long gets 504 (every release's code; the 4.1.0 notes say 503); 0: off."),
     _o("listen-backlog", "int", "connections", 0, INT_MAX, 100, "4.1.0",
        "Backlog of the daemon's listening socket."),
     _o("header-buffer-size", "bytes", "bytes", 8192, INT_MAX, 32768, "4.1.0",

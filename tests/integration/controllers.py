@@ -90,7 +90,14 @@ class LocalController:
                                            text=True, check=True).stdout.strip() + f" ({python})"
 
     def put(self, path):
-        return str(path)
+        """Copy a file or directory into the controller's work directory; its path there."""
+        path = pathlib.Path(path)
+        target = self.work / path.name
+        if path.is_dir():
+            shutil.copytree(path, target)
+        else:
+            shutil.copy2(path, target)
+        return str(target)
 
     def run(self, program, *args, env=None, cwd=None, timeout=1200):
         done = subprocess.run([str(self.bin / program), *map(str, args)], capture_output=True, text=True,

@@ -30,6 +30,10 @@ EXPECTED = {
     "role": sorted(p.name for p in (ROOT / "roles").iterdir() if p.is_dir()),
 }
 WARNING = re.compile(r"^\s*\[(DEPRECATION WARNING|WARNING)\]", re.M)
+# Warnings ansible-core prints whatever the collection: ansible-doc -t role of 2.20 warns about
+# ansible-core's own internal collection (ansible._protomatter), for any role of any collection.
+NOT_OURS = (re.compile(r"Collection at '.*/ansible/_internal/ansible_collections/ansible/_protomatter' does not have "
+                       r"a MANIFEST\.json file"),)
 EXPRESS_PLAY = """
 - name: Run the sample app with wsgi-express under systemd
   hosts: all
@@ -117,7 +121,9 @@ def controller(request, trixie_host, tarball, workdir):
 
 
 def no_warnings(text):
-    return [line for line in text.splitlines() if WARNING.match(line)]
+    """The warnings in ansible's output that our collection causes (empty when there are none)."""
+    return [line for line in text.splitlines()
+            if WARNING.match(line) and not any(known.search(line) for known in NOT_OURS)]
 
 
 def test_galaxy_installs_the_tarball_without_overrides(controller):

@@ -2,7 +2,6 @@
 import importlib
 import importlib.machinery
 import os
-import signal
 import subprocess
 import sys
 import textwrap
