@@ -47,7 +47,8 @@ def handshake(host, port, version, cipher_level=""):
         args += ["-cipher", f"DEFAULT@SECLEVEL={cipher_level}"]
     done = subprocess.run(args, input="", capture_output=True, text=True, timeout=30, check=False)
     shown = done.stdout + done.stderr
-    return bool(re.search(r"^\s*Protocol\s*: TLSv1\.[23]$", shown, re.M)) and done.returncode == 0, shown
+    # "New, TLSv1.3, Cipher is ..." once the handshake is done ("New, (NONE), Cipher is (NONE)" when refused)
+    return bool(re.search(r"^New, TLSv1\.[23], Cipher is [A-Z0-9_-]+$", shown, re.M)) and done.returncode == 0, shown
 
 
 def in_background(host, port, path, **kwargs):

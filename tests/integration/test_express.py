@@ -121,6 +121,9 @@ def test_secure_by_default(host, converged):
     assert missing.status == 404 and b"Apache/" not in missing.body
     trace = host.ssh("curl -s -o /dev/null -w '%{http_code}' -X TRACE http://127.0.0.1:8000/").stdout
     assert trace in ("405", "403")
+    # The system's Apache, which the mod_wsgi role installs and starts: no default site, no version.
+    default = get(host, 80, "/")
+    assert default.status == 404 and b"It works" not in default.body and default.all("Server") == ["Apache"]
     rating = host.ssh("systemd-analyze security --no-pager wsgi-express-probe.service").stdout
     exposure = re.search(r"Overall exposure level for wsgi-express-probe.service: ([0-9.]+) (\w+)", rating)
     assert exposure and float(exposure.group(1)) <= 4.0, rating[-2500:]
@@ -141,6 +144,22 @@ def test_secure_by_default(host, converged):
     assert wait_for(lambda: daemon_pids(host, "(wsgi:8000)") and not daemon_pids(host, "(wsgi:8000)") & before, 20)
     assert wait_for(lambda: get(host, 8000, "/env").status == 200, 20)
     assert host.ssh("systemctl is-active wsgi-express-probe.service").stdout.strip() == "active"
+
+
+def test_reload_on_changes_works_under_the_hardened_unit(host, inventory, converged):
+    """--reload-on-changes under the service: an edit of the app is served without a restart of the unit."""
+    reloading = {"express_apps": [dict(ROLE_VARS["express_apps"][0],
+                                       options=dict(ROLE_VARS["express_apps"][0]["options"], reload_on_changes=True))]}
+    try:
+        assert run_play(PLAYBOOK, inventory, reloading).rc == 0
+        assert wait_for(lambda: get(host, 8000, "/env").status == 200, 20)
+        parent = host.ssh(f"cat {SERVER_ROOT}/httpd.pid").stdout
+        host.ssh(f"sleep 1.1; printf '\\nRELOADED = \"yes\"\\n' >> {APP_DIR}/app.wsgi")
+        assert wait_for(lambda: b"yes" in get(host, 8000, "/reloaded").body, 20), get(host, 8000, "/reloaded").body
+        assert host.ssh(f"cat {SERVER_ROOT}/httpd.pid").stdout == parent, "the unit restarted"
+    finally:
+        assert run_play(PLAYBOOK, inventory, ROLE_VARS).rc == 0  # the role's copy of app.wsgi back, no reloading
+    assert wait_for(lambda: get(host, 8000, "/env").status == 200, 20)
 
 
 def test_survives_systemctl_restart(host, converged):
@@ -308,7 +327,8 @@ def test_https_port_with_a_certificate(machine, hello):
         accepted, shown = handshake(machine, 8445, version, cipher_level="0")
         assert not accepted and "alert protocol version" in shown, shown[-800:]
     for version in ("tls1_2", "tls1_3"):
-        assert handshake(machine, 8445, version)[0]
+        accepted, shown = handshake(machine, 8445, version)
+        assert accepted, shown[-1500:]
 
 
 @pytest.mark.parametrize("args,message", [

@@ -105,7 +105,15 @@ def unicode(environ, start_response):
     return [encoded]
 
 
-ROUTES = {"/env": env, "/sleep": sleep, "/header": header, "/auth": auth, "/alloc": alloc,
+# A test appends RELOADED = "yes" to this file on a host: a process that reloaded the app says so.
+RELOADED = "no"
+
+
+def reloaded(environ, start_response):
+    return _json(start_response, {"reloaded": globals()["RELOADED"]})
+
+
+ROUTES = {"/reloaded": reloaded, "/env": env, "/sleep": sleep, "/header": header, "/auth": auth, "/alloc": alloc,
           "/bytecode": bytecode, "/file": file, "/unicode": unicode}
 
 
