@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 
 from ansible.errors import AnsibleActionFail
@@ -14,6 +13,7 @@ from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.wsgi.apache.plugins.module_utils.file_set import OPTIONS
+from ansible_collections.wsgi.apache.plugins.plugin_utils.trees import file_entry, tree_entries
 
 MODULE = "wsgi.apache.file_set"
 
@@ -26,11 +26,6 @@ def _octal(mode, where):
     return mode
 
 
-def _file(dest, data, owner, group, mode, secret=False):
-    return dict(path=dest, state="file", data=data, sha256=hashlib.sha256(data).hexdigest(),
-                owner=owner, group=group, mode=mode, secret=secret)
-
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
 
@@ -39,25 +34,7 @@ class ActionModule(ActionBase):
         src = tree["src"] if os.path.isabs(tree["src"]) else self._find_needle("files", tree["src"])
         if not os.path.isdir(src):
             raise AnsibleActionFail(f"trees: src {tree['src']!r} is not a directory on the controller")
-        owned = dict(owner=tree["owner"], group=tree["group"])
-        entries = [dict(path=tree["dest"], state="directory", mode="0755", **owned)]
-        seen = set()  # real paths walked: a link back up the tree stays an empty directory, not an endless walk
-        for top, dirs, files in os.walk(src, followlinks=True):
-            if os.path.realpath(top) in seen:
-                dirs.clear()
-                continue
-            seen.add(os.path.realpath(top))
-            dirs.sort()
-            rel = os.path.relpath(top, src)
-            place = tree["dest"] if rel == "." else os.path.join(tree["dest"], rel)
-            entries += [dict(path=os.path.join(place, d), state="directory", mode="0755", **owned) for d in dirs]
-            for name in sorted(files):
-                local = os.path.join(top, name)
-                with open(local, "rb") as fh:
-                    data = fh.read()
-                mode = "0755" if os.stat(local).st_mode & 0o111 else "0644"
-                entries.append(_file(os.path.join(place, name), data, mode=mode, **owned))
-        return entries
+        return tree_entries(src, tree["dest"], tree["owner"], tree["group"])
 
     def _entries(self, args):
         for key, field in (("directories", "path"), ("files", "dest"), ("trees", "dest"), ("links", "dest")):
@@ -69,7 +46,7 @@ class ActionModule(ActionBase):
                         mode=_octal(d["mode"], d["path"])) for d in args["directories"]]
         for tree in args["trees"]:
             entries += self._tree(tree)
-        entries += [_file(f["dest"], to_bytes(f["content"]), f["owner"], f["group"], _octal(f["mode"], f["dest"]),
+        entries += [file_entry(f["dest"], to_bytes(f["content"]), f["owner"], f["group"], _octal(f["mode"], f["dest"]),
                           f["secret"]) for f in args["files"]]
         entries += [dict(path=link["dest"], state="link", target=link["target"]) for link in args["links"]]
         return entries

@@ -80,6 +80,13 @@ def _express(app, where, settings):
 ROLES = {"site": ("site_apps", _site), "express": ("express_apps", _express)}
 
 
+def account(app, root):
+    """The app's user, its primary group and its home: wsgi-NAME and the user's name by default,
+    the app's directory (which it cannot write) as home."""
+    user = app.get("user") or "wsgi-" + app["name"]
+    return {"user": user, "group": app.get("group") or user, "home": "%s/%s" % (root.rstrip("/"), app["name"])}
+
+
 def app_errors(apps, role, settings=None):
     """Every refusal for a role's list of app entries (empty when all are acceptable).
 

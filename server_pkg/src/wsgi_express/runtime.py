@@ -2,40 +2,40 @@
 
 from __future__ import annotations
 
-import importlib
 import importlib.machinery
 import json
 import os
-import runpy
 import signal
 import sys
 import threading
 import time
-import traceback
+
+from wsgi_express._shared import apploader
 
 
 def load(application_type, entry_point, callable_object="application"):
     """The WSGI callable of a script file or of a module ('pkg.mod' or 'pkg.mod:name')."""
-    if application_type == "script":
-        namespace = runpy.run_path(entry_point, run_name="_wsgi_express_script")
-        name, application = callable_object, namespace.get(callable_object)
-    else:
-        module_name, dummy, name = entry_point.partition(":")
-        name = name or callable_object
-        application = getattr(importlib.import_module(module_name), name, None)
-    if not callable(application):
-        raise LookupError("%s defines no WSGI callable named %r (see --callable-object)" % (entry_point, name))
-    return application
+    try:
+        return apploader.load(application_type, entry_point, callable_object)
+    except LookupError as exc:
+        raise LookupError("%s (see --callable-object)" % exc) from None
+
+
+def read_environment(path):
+    """Update os.environ from a JSON object in ``path`` (--environment-file)."""
+    with open(path) as fh:
+        os.environ.update({str(name): str(value) for name, value in json.load(fh).items()})
+
+
+def pin_working_directory():
+    """Put the working directory, as the kernel resolved it when the process went there, first on sys.path."""
+    here = os.getcwd()
+    if not sys.path or sys.path[0] != here:
+        sys.path.insert(0, here)
 
 
 def _failure(exc):
-    """One line for an exception: its type, message and the line of the app that raised it."""
-    if isinstance(exc, SyntaxError) and exc.filename:
-        return "%s: %s (%s, line %s)" % (type(exc).__name__, exc.msg, exc.filename, exc.lineno)
-    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
-              if "importlib" not in frame.filename and frame.filename != __file__ and "runpy" not in frame.filename]
-    where = " (%s, line %d)" % (frames[-1].filename, frames[-1].lineno) if frames else ""
-    return "%s: %s%s" % (type(exc).__name__, exc, where)
+    return apploader.failure(exc, skip=(__file__,))
 
 
 def check_main():

@@ -299,6 +299,21 @@ def _environment():
     return env
 
 
+def _environment_file(ns):
+    """What --environment-file sets, for the import check (the daemons read it themselves)."""
+    if not ns.environment_file:
+        return {}
+    path = _existing("--environment-file", ns.environment_file)
+    try:
+        with open(path) as fh:
+            values = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError("--environment-file=%s is not a readable JSON object: %s" % (path, exc))
+    if not isinstance(values, dict):
+        raise ConfigurationError("--environment-file=%s holds no JSON object: write {\"NAME\": \"value\", ...}" % path)
+    return {str(name): str(value) for name, value in values.items()}
+
+
 def configure(ns, command, application=None, environ=None, check_port=True):
     """Check every option and the host, and decide the server root's files.
 
@@ -340,8 +355,8 @@ def configure(ns, command, application=None, environ=None, check_port=True):
                 _check_port(ns.host, number, flag)
     memo = discovery.remember_in(os.path.join(server_root, MEMO))
     check = None if ns.skip_import_check else _ImportCheck(
-        application, daemon["home"], daemon.get("python_path") or [], environ, user, group,
-        os.path.join(server_root, IMPORT_RECORD))
+        application, daemon["home"], daemon.get("python_path") or [], dict(environ, **_environment_file(ns)),
+        user, group, os.path.join(server_root, IMPORT_RECORD))
     try:
         httpd = discovery.httpd_executable(ns.httpd_executable)
         modules_dir = discovery.modules_directory(ns.modules_directory)
@@ -383,7 +398,8 @@ def configure(ns, command, application=None, environ=None, check_port=True):
         "tls_protocols": tls.PROTOCOLS, "tls_ciphers": tls.CIPHERS, "hsts_policy": ns.hsts_policy,
         "server_tokens": ns.server_tokens, "server_signature": ns.server_signature, "trace_enable": ns.trace_enable,
         "application_type": application[0], "entry_point": application[1], "callable_object": application[2],
-        "environ": environ, "reload_on_changes": ns.reload_on_changes, "reload_interval": RELOAD_INTERVAL,
+        "environ": environ, "environment_file": os.path.abspath(ns.environment_file) if ns.environment_file else None,
+        "reload_on_changes": ns.reload_on_changes, "reload_interval": RELOAD_INTERVAL,
         "monitor_files": [application[1]] if application[0] == "script" else [],
     }
     names = TEMPLATES + (("apachectl", 0o755),) if command == "setup-server" else TEMPLATES

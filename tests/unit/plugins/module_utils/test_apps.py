@@ -83,3 +83,12 @@ def test_names_and_express_ports_are_unique(tmp_path):
 def test_an_entry_that_is_not_a_dictionary(tmp_path):
     assert app_errors(["blog"], "site") == [
         'site_apps[?]="blog" is not a dictionary: write each app as name: ..., src: ...']
+
+
+def test_accounts_follow_one_rule():
+    from ansible_collections.wsgi.apache.plugins.module_utils.apps import account
+    assert account({"name": "blog"}, "/srv/wsgi-apache/") == {
+        "user": "wsgi-blog", "group": "wsgi-blog", "home": "/srv/wsgi-apache/blog"}
+    assert account({"name": "blog", "user": "www-blog"}, "/srv/x") == {
+        "user": "www-blog", "group": "www-blog", "home": "/srv/x/blog"}
+    assert account({"name": "blog", "user": "u", "group": "g"}, "/srv/x")["group"] == "g"

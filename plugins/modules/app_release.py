@@ -1,0 +1,338 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) wsgi.apache contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: app_release
+short_description: Build an app's release, switch the live one, prune old ones
+version_added: 0.2.0
+description:
+  - Each deployed version of an app's code, environment and entry point is a release, in
+    C(ROOT/releases/ID/) (ID is the UTC time it was made and the start of its content's digest, so
+    content deployed before makes no new release). The live release is reached through the link
+    C(ROOT/app), and its virtualenv through C(ROOT/venv); both are switched in one step.
+  - With O(state=present), makes the release for the given content unless it exists - its code
+    (copied from O(src) on the controller, or a link to O(path) on the host), its environment, and
+    its virtualenv (reused from an earlier release when the requirements file, the extra packages
+    and the Python are the same, so a code-only release installs nothing) - then loads the app in a
+    child Python as its user, with its environment, as a daemon process would. A release that fails
+    to load is removed and the task fails naming it and the failure; it never goes live.
+  - With O(state=live), switches C(ROOT/app) to O(release), or to the release that was live before
+    the live one (O(release=previous)). An app deployed in the layout of 0.1.0 of the roles (code
+    and virtualenv as plain directories) moves to releases at its first switch, with no moment
+    without its code; the old code becomes a release of its own.
+  - With O(state=pruned), removes the oldest releases beyond O(keep), never the live or the previous
+    one, and the virtualenvs no release uses.
+  - The daemon processes start using a new live release when they restart
+    (M(wsgi.apache.daemon_restart)).
+author: wsgi.apache contributors (@wsgi-apache)
+options:
+  root:
+    description: The app's directory on the host, such as C(/srv/wsgi-apache/blog).
+    type: str
+    required: true
+  state:
+    description: What to do.
+    type: str
+    choices: [present, live, pruned]
+    default: present
+  src:
+    description: With O(state=present), the app's code on the controller, copied into the release.
+    type: path
+  path:
+    description: With O(state=present), the app's code already on the host (not versioned; the release links to it).
+    type: str
+  environment:
+    description: The app's environment variables, written to the release's C(env.json) (mode C(0640), O(group)).
+    type: dict
+    default: {}
+  entry:
+    description: The app's entry point, kept in the release for its entry script.
+    type: dict
+    suboptions:
+      type: {description: C(module) or C(script)., type: str, choices: [module, script], required: true}
+      value: {description: "C(pkg.wsgi:application), or the script's path relative to the code.", type: str, required: true}
+      callable: {description: The callable's name in a script., type: str, default: application}
+  user:
+    description: The app's user, who runs the import check.
+    type: str
+  group:
+    description: The app's group, which may read the environment.
+    type: str
+  python:
+    description: The interpreter of the virtualenv and of the import check (mod_wsgi's own).
+    type: str
+    default: /usr/bin/python3
+  requirements:
+    description: A requirements file relative to the code; with it the release gets a virtualenv.
+    type: str
+  packages:
+    description: Further pip arguments installed into the virtualenv (such as a package's directory).
+    type: list
+    elements: str
+    default: []
+  packages_digest:
+    description: What identifies O(packages)' content (their files' digest), part of the virtualenv's key.
+    type: str
+    default: ''
+  check_import:
+    description: Load the app before the release is complete (O(state=present)).
+    type: bool
+    default: true
+  release:
+    description: With O(state=live), the release to make live, or C(previous).
+    type: str
+  keep:
+    description: With O(state=pruned), how many releases to keep (the live and the previous one always stay).
+    type: int
+    default: 5
+  digest:
+    description: Internal, from the action plugin - the digest of the release's content.
+    type: str
+  stage:
+    description: Internal, from the action plugin.
+    type: str
+    choices: [find, build]
+    default: find
+attributes:
+  check_mode:
+    support: full
+    description: Reports the release it would make, switch or remove.
+  diff_mode:
+    support: none
+    description: Nothing to show.
+  platform:
+    platforms: posix
+    support: full
+    description: Needs Linux (renameat2) and runuser; runs as root.
+"""
+
+EXAMPLES = r"""
+- name: Build the release of blog's code, environment and requirements
+  wsgi.apache.app_release:
+    root: /srv/wsgi-apache/blog
+    src: blog/
+    environment: {DJANGO_SETTINGS_MODULE: blog.settings}
+    entry: {type: module, value: "blog.wsgi:application"}
+    requirements: requirements.txt
+    user: wsgi-blog
+    group: wsgi-blog
+  register: built
+
+- name: Make it live
+  wsgi.apache.app_release:
+    root: /srv/wsgi-apache/blog
+    state: live
+    release: "{{ built.release }}"
+
+- name: Back to the release before
+  wsgi.apache.app_release:
+    root: /srv/wsgi-apache/blog
+    state: live
+    release: previous
+"""
+
+RETURN = r"""
+release:
+  description: The release made or found (O(state=present)), or made live (O(state=live)).
+  returned: success
+  type: str
+  sample: 20261128T101500Z-3f2a9c01b7de
+created:
+  description: With O(state=present), the release is new.
+  returned: success
+  type: bool
+venv_created:
+  description: With O(state=present), a virtualenv was made for it (no earlier release had its requirements).
+  returned: success
+  type: bool
+live:
+  description: The live release after the task.
+  returned: success
+  type: str
+was:
+  description: With O(state=live), the release that was live before (C(null) if none).
+  returned: success
+  type: str
+previous:
+  description: The release before the live one, which O(release=previous) goes back to.
+  returned: success
+  type: str
+removed:
+  description: With O(state=pruned), the releases removed.
+  returned: success
+  type: list
+  elements: str
+"""
+
+import grp
+import inspect
+import os
+import shutil
+import tempfile
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.wsgi.apache.plugins.module_utils import apploader
+from ansible_collections.wsgi.apache.plugins.module_utils.releases import (
+    CODE, ReleaseError, Releases, digest_of, import_error, new_id, run_checked)
+
+
+def venv_key(module, releases, code):
+    """The virtualenv a release needs: its requirements' content, the extra packages, the Python."""
+    params = module.params
+    if not params["requirements"]:
+        return None
+    requirements = os.path.join(code, params["requirements"])
+    if not os.path.isfile(requirements):
+        raise ReleaseError("requirements=%s is not a file of the app (%s)" % (params["requirements"], requirements))
+    with open(requirements, "rb") as fh:
+        content = fh.read().decode("utf-8", "replace")
+    version = run_checked([params["python"], "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                          "run %s" % params["python"]).stdout.strip()
+    del releases
+    return digest_of(dict(requirements=content, packages=params["packages"], packages_digest=params["packages_digest"],
+                          python=os.path.realpath(params["python"]), version=version))[:16]
+
+
+def build(module, releases, rid):
+    """Complete the staged release: code, virtualenv, import check, files; then give it its name."""
+    params = module.params
+    staging = releases.staging(rid)
+    code = os.path.join(staging, CODE)
+    if params["path"]:
+        os.symlink(params["path"], code)
+    elif not os.path.isdir(code):
+        raise ReleaseError("release %s has no code in %s" % (rid, code))
+    key = venv_key(module, releases, code)
+    made = False
+    python = params["python"]
+    if key:
+        made = releases.venv(key, params["python"], os.path.join(code, params["requirements"]), params["packages"],
+                             lambda argv, what: run_checked(argv, what))
+        python = os.path.join(releases.venv_path(key), "bin", "python")
+    gid = grp.getgrnam(params["group"]).gr_gid if params["group"] else -1
+    now = time.time()
+    record = dict(id=rid, digest=params["digest"],
+                  created=time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%06dZ" % int(now % 1 * 1e6),
+                  entry=params["entry"], venv=key, code=params["path"] or None)
+    if params["check_import"] and params["entry"]:
+        failed = check(module, python, code, staging, params["environment"], gid)
+        if failed:
+            releases.discard(rid)
+            raise ReleaseError("release %s of %s fails to load, so it does not go live: %s"
+                               % (rid, params["root"], failed))
+    releases.finish(rid, record, params["environment"], gid, key)
+    return made
+
+
+def check(module, python, code, staging, environment, gid):
+    """Load the app as its user, with the release's environment (written for the check, then removed)."""
+    work = tempfile.mkdtemp(prefix=".check-", dir=staging)
+    try:
+        os.chmod(work, 0o750)
+        os.chown(work, 0, gid)
+        loader = os.path.join(work, "apploader.py")
+        with open(loader, "w") as fh:
+            fh.write(inspect.getsource(apploader))
+        env_file = os.path.join(work, "env.json")
+        with open(env_file, "w") as fh:
+            fh.write(module.jsonify(environment))
+        for name in (loader, env_file):
+            os.chown(name, 0, gid)
+            os.chmod(name, 0o640)
+        return import_error(loader, python, code, module.params["entry"], env_file, module.params["user"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def present(module, releases):
+    params = module.params
+    if not params["digest"]:
+        module.fail_json(msg="digest is missing: use app_release through its action plugin (wsgi.apache.app_release)")
+    found = releases.find(params["digest"])
+    result = dict(live=releases.live(), previous=releases.previous(), legacy=releases.legacy())
+    if found:
+        return dict(result, changed=False, release=found, created=False, venv_created=False)
+    if params["stage"] == "find":
+        rid = new_id(params["digest"])
+        if not module.check_mode:
+            os.makedirs(releases.releases, mode=0o755, exist_ok=True)
+            releases.begin(rid)
+        return dict(result, changed=True, release=rid, created=True, venv_created=False,
+                    staging=os.path.join(releases.staging(rid), CODE))
+    rid = params["release"]
+    made = build(module, releases, rid)
+    return dict(result, changed=True, release=rid, created=True, venv_created=made)
+
+
+def live(module, releases):
+    wanted = module.params["release"]
+    if not wanted:
+        module.fail_json(msg="state=live needs release: a release id, or previous")
+    if wanted == "previous":
+        wanted = releases.previous()
+        if wanted is None:
+            module.fail_json(msg="%s has no previous release to go back to (releases: %s)"
+                             % (module.params["root"], ", ".join(releases.ids()) or "none"))
+    current = releases.live()
+    if current == wanted and not releases.legacy():
+        return dict(changed=False, release=wanted, live=current, was=current, previous=releases.previous())
+    if module.check_mode:  # a release check mode would make does not exist: it would go live all the same
+        return dict(changed=True, release=wanted, live=wanted, was=current, previous=current)
+    was = releases.switch(wanted)
+    return dict(changed=True, release=wanted, live=releases.live(), was=was, previous=releases.previous())
+
+
+def pruned(module, releases):
+    if module.check_mode:
+        live_, previous = releases.live(), releases.previous()
+        ids = releases.ids()
+        removable = [rid for rid in ids if rid not in (live_, previous)]
+        gone = removable[:max(0, len(ids) - module.params["keep"])]
+        return dict(changed=bool(gone), removed=gone, live=live_, previous=previous)
+    removed = releases.prune(module.params["keep"])
+    return dict(changed=bool(removed), removed=removed, live=releases.live(), previous=releases.previous())
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            root=dict(type="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "live", "pruned"]),
+            src=dict(type="path"),
+            path=dict(type="str"),
+            environment=dict(type="dict", default={}, no_log=True),
+            entry=dict(type="dict", options=dict(
+                type=dict(type="str", choices=["module", "script"], required=True),
+                value=dict(type="str", required=True),
+                callable=dict(type="str", default="application"))),
+            user=dict(type="str"),
+            group=dict(type="str"),
+            python=dict(type="str", default="/usr/bin/python3"),
+            requirements=dict(type="str"),
+            packages=dict(type="list", elements="str", default=[]),
+            packages_digest=dict(type="str", default=""),
+            check_import=dict(type="bool", default=True),
+            release=dict(type="str"),
+            keep=dict(type="int", default=5),
+            digest=dict(type="str"),
+            stage=dict(type="str", default="find", choices=["find", "build"]),
+        ),
+        mutually_exclusive=[("src", "path")],
+        supports_check_mode=True,
+    )
+    releases = Releases(module.params["root"])
+    try:
+        result = {"present": present, "live": live, "pruned": pruned}[module.params["state"]](module, releases)
+    except (ReleaseError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""An app's releases in a real directory: made, found by digest, switched atomically, pruned; the
+0.1.0 layout moved to releases by the first switch."""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from ansible_collections.wsgi.apache.plugins.module_utils import apploader
+from ansible_collections.wsgi.apache.plugins.module_utils.releases import (
+    ReleaseError, Releases, digest_of, exchange, import_error, new_id)
+
+
+def make(releases, content, environment=None, venv=None):
+    """A complete release whose code holds one file with ``content``."""
+    digest = digest_of({"code": content})
+    rid = new_id(digest)
+    staging = releases.begin(rid)
+    os.makedirs(os.path.join(staging, "code"))
+    with open(os.path.join(staging, "code", "app.py"), "w") as fh:
+        fh.write(content)
+    made = "%.6f" % time.time()  # the module records an ISO time with microseconds: it sorts the same way
+    releases.finish(rid, {"id": rid, "digest": digest, "created": made, "entry": None, "venv": venv},
+                    environment or {}, os.getgid())
+    return rid
+
+
+@pytest.fixture
+def releases(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "chown", lambda *args: None)  # the tests do not run as root everywhere
+    root = tmp_path / "blog"
+    root.mkdir()
+    return Releases(str(root))
+
+
+def test_ids_sort_by_time_and_carry_the_digest():
+    digest = digest_of({"code": "x"})
+    rid = new_id(digest, now=0)
+    assert rid == "19700101T000000Z-" + digest[:12]
+    assert new_id(digest, now=60) > rid
+
+
+def test_a_release_is_found_by_its_digest_and_only_when_complete(releases):
+    rid = make(releases, "one")
+    assert releases.find(digest_of({"code": "one"})) == rid
+    assert releases.find(digest_of({"code": "two"})) is None
+    releases.begin("20990101T000000Z-aaaaaaaaaaaa")  # staged, never finished
+    assert releases.ids() == [rid]
+    env = os.stat(os.path.join(releases.path(rid), "env.json"))
+    assert oct(env.st_mode & 0o777) == "0o640"
+
+
+def test_switch_is_one_link_and_history_gives_previous(releases):
+    first = make(releases, "one")
+    assert releases.switch(first) is None
+    assert releases.live() == first and os.readlink(releases.live_link) == os.path.join("releases", first, "code")
+    assert os.readlink(releases.venv_link) == "app/../venv"
+    assert os.readlink(releases.env_link) == "app/../env.json"
+    second = make(releases, "two")
+    assert releases.switch(second) == first
+    assert releases.live() == second and releases.previous() == first
+    with open(os.path.join(releases.live_link, "app.py")) as fh:
+        assert fh.read() == "two"
+    assert releases.switch(first) == second  # a rollback
+    assert releases.previous() == second
+    with pytest.raises(ReleaseError, match="does not exist"):
+        releases.switch("20990101T000000Z-bbbbbbbbbbbb")
+
+
+def test_readers_never_miss_the_live_link_while_it_switches(releases):
+    """A thread opening ROOT/app/app.py over and over sees one release or the other, never nothing."""
+    ids = [make(releases, "one"), make(releases, "two")]
+    releases.switch(ids[0])
+    seen, stop = set(), threading.Event()
+
+    def read():
+        while not stop.is_set():
+            try:
+                with open(os.path.join(releases.live_link, "app.py")) as fh:
+                    seen.add(fh.read())
+            except OSError as exc:
+                seen.add(repr(exc))
+    reader = threading.Thread(target=read)
+    reader.start()
+    for turn in range(300):
+        releases.switch(ids[turn % 2])
+    stop.set()
+    reader.join()
+    assert seen <= {"one", "two"}, seen
+
+
+def test_the_legacy_layout_moves_to_releases_in_one_step(releases):
+    root = releases.root
+    os.makedirs(os.path.join(root, "app"))
+    with open(os.path.join(root, "app", "app.py"), "w") as fh:
+        fh.write("legacy")
+    os.makedirs(os.path.join(root, "venv", "lib"))
+    with open(os.path.join(root, "env.json"), "w") as fh:
+        json.dump({"A": "1"}, fh)
+    assert releases.legacy() and releases.live() is None
+    rid = make(releases, "new")
+    was = releases.switch(rid)
+    assert was.endswith("-legacy") and releases.live() == rid and releases.previous() == was
+    assert not releases.legacy()
+    with open(os.path.join(releases.path(was), "code", "app.py")) as fh:
+        assert fh.read() == "legacy"
+    assert os.path.isdir(os.path.join(releases.path(was), "venv", "lib")), "0.1.0's virtualenv kept with its code"
+    with open(os.path.join(releases.path(was), "env.json")) as fh:
+        assert json.load(fh) == {"A": "1"}
+    assert os.path.islink(os.path.join(root, "env.json"))
+    releases.switch(was)  # and back, should the new release fail its health check
+    with open(os.path.join(root, "app", "app.py")) as fh:
+        assert fh.read() == "legacy"
+
+
+def test_exchange_swaps_a_directory_and_a_link(tmp_path):
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "link").symlink_to("elsewhere")
+    exchange(str(tmp_path / "link"), str(tmp_path / "dir"))
+    assert (tmp_path / "dir").is_symlink() and (tmp_path / "link").is_dir()
+
+
+def test_prune_keeps_the_newest_the_live_and_the_previous(releases):
+    ids = [make(releases, "r%d" % n, venv="v%d" % (n % 2)) for n in range(7)]
+    os.makedirs(os.path.join(releases.venvs, "v0"))
+    os.makedirs(os.path.join(releases.venvs, "v1"))
+    os.makedirs(os.path.join(releases.venvs, "unused"))
+    releases.switch(ids[0])
+    releases.switch(ids[1])  # live: ids[1], previous: ids[0], both old
+    removed = releases.prune(3)
+    assert removed == ids[2:6]
+    assert releases.ids() == [ids[0], ids[1], ids[6]]
+    assert sorted(os.listdir(releases.venvs)) == ["v0", "v1"]
+    assert releases.prune(3) == []
+
+
+def test_the_import_check_runs_the_shared_loader(tmp_path):
+    """import_error runs apploader.py as a daemon would load the app (here as the current user)."""
+    if os.geteuid() != 0:
+        pytest.fail("the import check switches to the app's user with runuser, which needs root")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "good.py").write_text("import os\ndef application(e, s): return [os.environ['GREETING'].encode()]\n")
+    (code / "bad.py").write_text("import not_installed_anywhere\n")
+    env = tmp_path / "env.json"
+    env.write_text(json.dumps({"GREETING": "hi"}))
+    loader = tmp_path / "apploader.py"
+    loader.write_text(open(apploader.__file__).read())
+    for path in (tmp_path, code):
+        os.chmod(path, 0o755)
+    for path in (env, loader, code / "good.py", code / "bad.py"):
+        os.chmod(path, 0o644)
+    assert import_error(str(loader), sys.executable, str(code), {"type": "module", "value": "good:application"},
+                        str(env), "root") is None
+    failed = import_error(str(loader), sys.executable, str(code), {"type": "module", "value": "bad:application"},
+                          str(env), "root")
+    assert failed == "ModuleNotFoundError: No module named 'not_installed_anywhere' (%s, line 1)" % (code / "bad.py")
+    assert subprocess.run([sys.executable, str(loader), "module", "good", "application", str(env)], cwd=code,
+                          check=False).returncode == 0
