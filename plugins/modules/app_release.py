@@ -67,7 +67,7 @@ options:
     type: str
     default: /usr/bin/python3
   requirements:
-    description: A requirements file relative to the code; with it the release gets a virtualenv.
+    description: A requirements file relative to the code; with it (or O(packages)) the release gets a virtualenv.
     type: str
   packages:
     description: Further pip arguments installed into the virtualenv (such as a package's directory).
@@ -185,13 +185,15 @@ from ansible_collections.wsgi.apache.plugins.module_utils.releases import (
 def venv_key(module, releases, code):
     """The virtualenv a release needs: its requirements' content, the extra packages, the Python."""
     params = module.params
-    if not params["requirements"]:
+    if not params["requirements"] and not params["packages"]:
         return None
-    requirements = os.path.join(code, params["requirements"])
-    if not os.path.isfile(requirements):
-        raise ReleaseError("requirements=%s is not a file of the app (%s)" % (params["requirements"], requirements))
-    with open(requirements, "rb") as fh:
-        content = fh.read().decode("utf-8", "replace")
+    content = None
+    if params["requirements"]:
+        requirements = os.path.join(code, params["requirements"])
+        if not os.path.isfile(requirements):
+            raise ReleaseError("requirements=%s is not a file of the app (%s)" % (params["requirements"], requirements))
+        with open(requirements, "rb") as fh:
+            content = fh.read().decode("utf-8", "replace")
     version = run_checked([params["python"], "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                           "run %s" % params["python"]).stdout.strip()
     del releases
@@ -212,7 +214,8 @@ def build(module, releases, rid):
     made = False
     python = params["python"]
     if key:
-        made = releases.venv(key, params["python"], os.path.join(code, params["requirements"]), params["packages"],
+        requirements = os.path.join(code, params["requirements"]) if params["requirements"] else None
+        made = releases.venv(key, params["python"], requirements, params["packages"],
                              lambda argv, what: run_checked(argv, what))
         python = os.path.join(releases.venv_path(key), "bin", "python")
     gid = grp.getgrnam(params["group"]).gr_gid if params["group"] else -1

@@ -78,9 +78,9 @@ def add_server_arguments(parser, application=True):
     server.add_argument("--environment", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="Set os.environ[NAME] in the daemon processes before the app loads. Repeat for more.")
     server.add_argument("--environment-file", metavar="FILE",
-                        help="A JSON object of environment variables that each daemon process reads as it starts "
-                             "(after --environment): a changed file takes effect when the daemons restart, with "
-                             "no new configuration.")
+                        help="A JSON object of environment variables that each daemon process reads as it starts, "
+                             "if the file is there (after --environment): a changed file takes effect when the "
+                             "daemons restart, with no new configuration.")
     server.add_argument("--skip-import-check", action="store_true",
                         help="Do not import the application once before starting Apache.")
     security = parser.add_argument_group("security (defaults that hide and refuse; these flags undo them)")

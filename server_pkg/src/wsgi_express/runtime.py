@@ -22,9 +22,13 @@ def load(application_type, entry_point, callable_object="application"):
 
 
 def read_environment(path):
-    """Update os.environ from a JSON object in ``path`` (--environment-file)."""
-    with open(path) as fh:
-        os.environ.update({str(name): str(value) for name, value in json.load(fh).items()})
+    """Update os.environ from a JSON object in ``path`` (--environment-file), if there is one."""
+    try:
+        with open(path) as fh:
+            values = json.load(fh)
+    except FileNotFoundError:
+        return
+    os.environ.update({str(name): str(value) for name, value in values.items()})
 
 
 def pin_working_directory():
