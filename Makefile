@@ -10,7 +10,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
-HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzip
+HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzip wrk
 SANITY_ROOT := $(or $(TMPDIR),/tmp)/wsgi-apache-sanity/ansible_collections/wsgi/apache
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 

@@ -8,6 +8,7 @@ directory (one file_set run), then the module completes the release."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 
 from ansible.errors import AnsibleActionFail
@@ -32,6 +33,13 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         args = dict(self._task.args)
+        # The environment travels as one opaque, secret string: Ansible hides a secret wherever it
+        # appears in the output, and a short value (such as "8") would hide parts of release ids.
+        environment = args.pop("environment", None) or {}
+        if not isinstance(environment, dict):
+            raise AnsibleActionFail("environment=%r is not a dictionary of variable names and values" % (environment,))
+        environment = {str(name): str(value) for name, value in environment.items()}
+        args["environment_data"] = base64.b64encode(json.dumps(environment, sort_keys=True).encode()).decode()
         if args.get("state", "present") != "present":
             return dict(result, **self._module(args, task_vars))
         src = args.get("src")
@@ -47,7 +55,7 @@ class ActionModule(ActionBase):
         else:
             raise AnsibleActionFail("give src (the code on the controller) or path (the code on the host)")
         args.pop("src", None)
-        args["digest"] = digest_of(dict(code=code, environment=args.get("environment") or {},
+        args["digest"] = digest_of(dict(code=code, environment=environment,
                                         entry=args.get("entry"), requirements=args.get("requirements"),
                                         python=args.get("python", "/usr/bin/python3"),
                                         packages=args.get("packages") or [],

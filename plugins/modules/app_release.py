@@ -92,6 +92,9 @@ options:
   digest:
     description: Internal, from the action plugin - the digest of the release's content.
     type: str
+  environment_data:
+    description: Internal, from the action plugin - O(environment) as base64 of its JSON.
+    type: str
   stage:
     description: Internal, from the action plugin.
     type: str
@@ -168,8 +171,10 @@ removed:
   elements: str
 """
 
+import base64
 import grp
 import inspect
+import json
 import os
 import shutil
 import tempfile
@@ -310,6 +315,7 @@ def main():
             src=dict(type="path"),
             path=dict(type="str"),
             environment=dict(type="dict", default={}, no_log=True),
+            environment_data=dict(type="str", no_log=True),
             entry=dict(type="dict", options=dict(
                 type=dict(type="str", choices=["module", "script"], required=True),
                 value=dict(type="str", required=True),
@@ -329,6 +335,8 @@ def main():
         mutually_exclusive=[("src", "path")],
         supports_check_mode=True,
     )
+    if module.params["environment_data"]:
+        module.params["environment"] = json.loads(base64.b64decode(module.params["environment_data"]))
     releases = Releases(module.params["root"])
     try:
         result = {"present": present, "live": live, "pruned": pruned}[module.params["state"]](module, releases)

@@ -24,6 +24,8 @@ def _query(environ):
 
 
 def env(environ, start_response):
+    if os.environ.get("PROBE_UNHEALTHY"):  # a release that loads but does not work
+        return _json(start_response, {"unhealthy": True}, "503 Service Unavailable")
     return _json(start_response, {
         "wsgi_version": list(environ["wsgi.version"]),
         "url_scheme": environ["wsgi.url_scheme"],
@@ -46,7 +48,7 @@ def sleep(environ, start_response):
     seconds = float(_query(environ).get("s", "1"))
     started = time.time()
     time.sleep(seconds)
-    return _json(start_response, {"slept": time.time() - started, "pid": os.getpid()})
+    return _json(start_response, {"slept": time.time() - started, "pid": os.getpid(), "reloaded": RELOADED})
 
 
 def header(environ, start_response):

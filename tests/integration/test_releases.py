@@ -1,0 +1,240 @@
+"""Releases under load, for both app roles, on one bookworm host: what a client sees while the role
+deploys new code, requirements and environment, a release that fails to load, one that fails its
+health check, the rollback playbook, pruning and a run that changes nothing.
+
+The load is wrk (16 connections) from this machine, from before the play starts until after it ends;
+every deploy that makes a new release live must fail no request. A request of 8 seconds, started the
+moment the new release is complete, is in flight when it goes live and the daemons restart: it
+completes with 200, answered by the old release.
+"""
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import ROOT, run_play
+from helpers import daemon_pids, get, in_background, run_adhoc, wait_for
+
+PROBE = ROOT / "tests" / "integration" / "apps" / "probe"
+PLAYBOOKS = ROOT / "tests" / "integration" / "playbooks"
+DAEMON = {"processes": 2, "threads": 4, "eviction_timeout": 30}  # express gets the site role's default
+ROLES = {
+    "site": {"playbook": PLAYBOOKS / "site.yml", "port": 8081, "root": "/srv/wsgi-apache/rel",
+             "display": "(wsgi:rel)", "apps": "site_apps", "keep": "site_keep_releases",
+             "health_timeout": "site_health_timeout",
+             "app": {"name": "rel", "server_name": "rel.test", "port": 8081, "wsgi_script": "app.wsgi"}},
+    "express": {"playbook": PLAYBOOKS / "express.yml", "port": 8000, "root": "/srv/wsgi-express/xrel",
+                "display": "(wsgi:8000)", "apps": "express_apps", "keep": "express_keep_releases",
+                "health_timeout": "express_health_timeout",
+                "app": {"name": "xrel", "port": 8000, "entry": "app.wsgi"}},
+}
+KEEP = 3
+
+
+class Load:
+    """wrk against one URL of the host from now until stop(); stop() gives its counts."""
+
+    def __init__(self, host, port, path="/env"):
+        self.proc = subprocess.Popen(["wrk", "-t2", "-c16", "-d600s", f"http://{host.address}:{port}{path}"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(2)  # under load before the play starts
+
+    def stop(self):
+        time.sleep(2)  # and after it ends
+        self.proc.send_signal(signal.SIGINT)  # wrk sets its own handler: it stops and prints its counts
+        out = self.proc.communicate(timeout=60)[0]
+        requests = re.search(r"(\d+) requests in", out)
+        errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        assert requests, out
+        return {"requests": int(requests.group(1)), "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+                "non_2xx": int(failed.group(1)) if failed else 0, "output": out}
+
+
+@pytest.fixture(scope="module")
+def host(start_host):
+    return start_host("releases")
+
+
+@pytest.fixture(scope="module", params=sorted(ROLES))
+def role(request, host, inventory, tmp_path_factory):
+    """The role's app deployed once, from a copy of the probe that the tests change."""
+    spec = dict(ROLES[request.param], name=request.param)
+    spec["src"] = tmp_path_factory.mktemp(request.param) / "probe"
+    shutil.copytree(PROBE, spec["src"])
+    spec["marker"] = None
+    deploy_code(spec, "v1")
+    result = deploy(spec, inventory)
+    assert result.rc == 0, result
+    assert wait_for(lambda: get(host, spec["port"], "/reloaded").status == 200, 30)
+    return spec
+
+
+def deploy_code(spec, marker):
+    """The next version of the app's code: it answers /reloaded with ``marker``."""
+    with open(spec["src"] / "app.wsgi", "a") as fh:
+        fh.write(f"\nRELOADED = {marker!r}\n")
+    spec["marker"] = marker
+
+
+def deploy(spec, inventory, **app):
+    entry = {**spec["app"], "src": str(spec["src"]), "health_url": "/env", "daemon": DAEMON,
+             **spec.get("extra", {}), **app}
+    extra = {spec["apps"]: [entry], spec["keep"]: KEEP, spec["health_timeout"]: 10}
+    return run_play(spec["playbook"], inventory, extra)
+
+
+def marker(host, spec):
+    return get(host, spec["port"], "/reloaded").json()["reloaded"]
+
+
+class AtTheSwitch:
+    """A request of a few seconds started the moment the new release is complete: the old release
+    answers it, and it is in flight when the release goes live and the daemon processes restart."""
+
+    def __init__(self, host, spec):
+        self.host, self.spec = host, spec
+        self.before = self.releases()
+        self.done = threading.Event()
+        self.request = None
+        self.thread = threading.Thread(target=self._watch)
+        self.thread.start()
+
+    def releases(self):
+        return set(self.host.ssh(f"ls {self.spec['root']}/releases", check=False).stdout.split())
+
+    def _watch(self):
+        deadline = time.monotonic() + 600
+        while not self.done.is_set() and time.monotonic() < deadline:
+            if self.releases() - self.before:
+                self.request = in_background(self.host, self.spec["port"], "/sleep?s=8")
+                return
+            time.sleep(0.1)
+
+    def answer(self):
+        self.done.set()
+        self.thread.join(60)
+        assert self.request, "the live release did not change"
+        return self.request(timeout=120)
+
+
+def deploy_under_load(host, inventory, spec, **app):
+    """Deploy with wrk running and a request in flight at the switch; (play result, load counts, that request)."""
+    load = Load(host, spec["port"])
+    switch = AtTheSwitch(host, spec)
+    try:
+        result = deploy(spec, inventory, **app)
+    finally:
+        counts = load.stop()
+    return result, counts, switch.answer()
+
+
+def said(result):
+    """The play's output with its line folding undone."""
+    return " ".join(result.output.split())
+
+
+def errors(result):
+    return "\n".join(line for line in result.output.splitlines() if "ERROR" in line or "msg" in line)
+
+
+def releases(host, inventory, spec):
+    return run_adhoc(host, inventory, "wsgi.apache.app_release_info", f"root={spec['root']}")
+
+
+def test_a_code_change_fails_no_request_and_lets_the_request_in_flight_finish(host, inventory, role):
+    before = daemon_pids(host, role["display"])
+    deploy_code(role, "v2")
+    result, counts, in_flight = deploy_under_load(host, inventory, role)
+    assert result.rc == 0, result
+    assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
+    assert counts["requests"] > 1000, counts["output"]
+    assert in_flight.status == 200 and in_flight.json()["reloaded"] == "v1", in_flight.body
+    assert marker(host, role) == "v2"
+    after = daemon_pids(host, role["display"])
+    assert len(after) == 2 and not after & before, "every daemon process restarted once"
+
+
+def test_requirements_and_environment_changes_fail_no_request(host, inventory, role):
+    (role["src"] / "requirements.txt").write_text("six\n")
+    role["extra"] = {"requirements": "requirements.txt"}
+    result, counts, in_flight = deploy_under_load(host, inventory, role)
+    assert result.rc == 0, result
+    assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
+    assert in_flight.status == 200
+    assert host.ssh(f"ls {role['root']}/venv/lib/python3*/site-packages/six.py").returncode == 0
+    role["extra"]["environment"] = {"PROBE_NUMBER": "8"}
+    result, counts, in_flight = deploy_under_load(host, inventory, role)
+    assert result.rc == 0, result
+    assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
+    assert get(host, role["port"], "/env").json()["environment"] == {"PROBE_NUMBER": "8"}
+
+
+def test_a_release_that_fails_to_load_never_goes_live(host, inventory, role):
+    good = (role["src"] / "app.wsgi").read_text()
+    (role["src"] / "app.wsgi").write_text(good + "\nimport not_installed_anywhere\n")
+    try:
+        load = Load(host, role["port"])
+        try:
+            result = deploy(role, inventory)
+        finally:
+            counts = load.stop()
+    finally:
+        (role["src"] / "app.wsgi").write_text(good)
+    assert result.rc != 0
+    assert re.search(r"release \d{8}T\d{6}Z-[0-9a-f]{12} of " + re.escape(role["root"]) + r" fails to load, so it "
+                     r"does not go live: ModuleNotFoundError: No module named '+not_installed_anywhere'+ \(app\.wsgi, "
+                     r"line \d+\)", said(result)), errors(result)
+    assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
+    assert marker(host, role) == role["marker"]
+
+
+def test_a_release_that_fails_its_health_check_is_switched_back(host, inventory, role, record_property):
+    live = releases(host, inventory, role)["live"]
+    load = Load(host, role["port"])
+    try:
+        result = deploy(role, inventory, environment={"PROBE_UNHEALTHY": "1"})
+    finally:
+        counts = load.stop()
+    assert result.rc != 0
+    assert "is not healthy: GET http://127.0.0.1:%d/env" % role["port"] in said(result), result
+    assert f"release {live} is live again" in said(result), result
+    assert releases(host, inventory, role)["live"] == live
+    assert get(host, role["port"], "/env").status == 200
+    # What clients saw while the unhealthy release was live (until the health check gave up): reported.
+    record_property(f"{role['name']} unhealthy release", f"{counts['non_2xx']} of {counts['requests']} non-2xx")
+    assert counts["socket_errors"] == 0, counts["output"]
+
+
+def test_the_rollback_playbook_goes_back_without_a_failed_request(host, inventory, role):
+    deploy_code(role, "v3")
+    assert deploy(role, inventory).rc == 0
+    assert marker(host, role) == "v3"
+    load = Load(host, role["port"])
+    started = time.monotonic()
+    try:
+        result = run_play("wsgi.apache.rollback", inventory, {"app": role["app"]["name"]})
+    finally:
+        counts = load.stop()
+    took = time.monotonic() - started
+    assert result.rc == 0, result
+    assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
+    assert marker(host, role) == "v2"
+    print(f"{role['name']}: rollback playbook {took:.1f} s")
+
+
+def test_releases_are_pruned_and_a_run_that_changes_nothing_restarts_nothing(host, inventory, role):
+    for version in ("v4", "v5"):
+        deploy_code(role, version)
+        assert deploy(role, inventory).rc == 0
+    found = releases(host, inventory, role)
+    assert len(found["releases"]) == KEEP, found
+    assert found["releases"][-1]["live"] and found["previous"] == found["releases"][-2]["id"]
+    pids = daemon_pids(host, role["display"])
+    again = deploy(role, inventory)
+    assert again.rc == 0 and again.changed == 0, again
+    assert daemon_pids(host, role["display"]) == pids
