@@ -49,12 +49,12 @@ releases:
   type: list
   elements: dict
   contains:
-    id: {description: Its id (UTC time made, and the start of its content's digest)., type: str}
+    id: {description: "Its id: the UTC time it was made and the start of its content's digest.", type: str}
     created: {description: When it was made (UTC)., type: str}
     live: {description: It is the live release., type: bool}
     previous: {description: It was live before the live one (a rollback goes to it)., type: bool}
     size: {description: Bytes of its files (a virtualenv it shares is not counted)., type: int}
-    venv: {description: The key of its virtualenv, if it has one., type: str}
+    venv: {description: "The key of its virtualenv, if it has one.", type: str}
 live:
   description: The live release's id (null if none, or in the layout of 0.1.0 of the roles).
   returned: always
