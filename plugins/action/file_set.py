@@ -47,7 +47,7 @@ class ActionModule(ActionBase):
         for tree in args["trees"]:
             entries += self._tree(tree)
         entries += [file_entry(f["dest"], to_bytes(f["content"]), f["owner"], f["group"], _octal(f["mode"], f["dest"]),
-                          f["secret"]) for f in args["files"]]
+                               f["secret"]) for f in args["files"]]
         entries += [dict(path=link["dest"], state="link", target=link["target"]) for link in args["links"]]
         return entries
 

@@ -220,8 +220,7 @@ def build(module, releases, rid):
     python = params["python"]
     if key:
         requirements = os.path.join(code, params["requirements"]) if params["requirements"] else None
-        made = releases.venv(key, params["python"], requirements, params["packages"],
-                             lambda argv, what: run_checked(argv, what))
+        made = releases.venv(key, params["python"], requirements, params["packages"], run_checked)
         python = os.path.join(releases.venv_path(key), "bin", "python")
     gid = grp.getgrnam(params["group"]).gr_gid if params["group"] else -1
     now = time.time()
