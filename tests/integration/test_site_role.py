@@ -49,7 +49,9 @@ def stage_vars(stage):
                                     "display_name": "wsgi-memory"}),
         app("recycle", 8088, daemon={"processes": 1, "threads": 4, "maximum_requests": 5, "graceful_timeout": 10,
                                      "display_name": "wsgi-recycle"}),
-        app("tls", 8089, https_port=8449, access_script="access.py", server_aliases=["tls-alias.test", "192.0.2.7"]),
+        # its access script refuses HTTP, where the health check asks: 403 is its healthy answer
+        app("tls", 8089, https_port=8449, access_script="access.py", server_aliases=["tls-alias.test", "192.0.2.7"],
+            health_status=[403]),
     ]
     common = {"site_apps": apps, "site_restrict_embedded": False}
     if stage == "a":

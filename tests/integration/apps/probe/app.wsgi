@@ -115,7 +115,12 @@ def reloaded(environ, start_response):
     return _json(start_response, {"reloaded": globals()["RELOADED"]})
 
 
-ROUTES = {"/reloaded": reloaded, "/env": env, "/sleep": sleep, "/header": header, "/auth": auth, "/alloc": alloc,
+def index(environ, start_response):
+    """The default health URL of the roles."""
+    return _json(start_response, {"probe": True})
+
+
+ROUTES = {"/": index, "/reloaded": reloaded, "/env": env, "/sleep": sleep, "/header": header, "/auth": auth, "/alloc": alloc,
           "/bytecode": bytecode, "/file": file, "/unicode": unicode}
 
 
