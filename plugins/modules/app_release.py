@@ -29,11 +29,8 @@ description:
   - The daemon processes start using a new live release when they restart
     (M(wsgi.apache.daemon_restart)).
 author: wsgi.apache contributors (@wsgi-apache)
+extends_documentation_fragment: [wsgi.apache.app_root]
 options:
-  root:
-    description: The app's directory on the host, such as C(/srv/wsgi-apache/blog).
-    type: str
-    required: true
   state:
     description: What to do.
     type: str

@@ -13,11 +13,7 @@ description:
   - Reads the releases that M(wsgi.apache.app_release) made under an app's directory (as the site
     and express roles deploy them), oldest first. Changes nothing.
 author: wsgi.apache contributors (@wsgi-apache)
-options:
-  root:
-    description: The app's directory on the host, such as C(/srv/wsgi-apache/blog).
-    type: str
-    required: true
+extends_documentation_fragment: [wsgi.apache.app_root]
 attributes:
   check_mode:
     support: full

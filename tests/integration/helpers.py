@@ -51,6 +51,16 @@ def handshake(host, port, version, cipher_level=""):
     return bool(re.search(r"^New, TLSv1\.[23], Cipher is [A-Z0-9_-]+$", shown, re.M)) and done.returncode == 0, shown
 
 
+def tls_12_and_13_only(host, port):
+    """TLS 1.0 and 1.1 are refused by the server (its alert, though this client offers them), 1.2 and 1.3 accepted."""
+    for version in ("tls1", "tls1_1"):
+        accepted, shown = handshake(host, port, version, cipher_level="0")
+        assert not accepted and "alert protocol version" in shown, shown[-800:]
+    for version in ("tls1_2", "tls1_3"):
+        accepted, shown = handshake(host, port, version)
+        assert accepted, shown[-1500:]
+
+
 def in_background(host, port, path, **kwargs):
     """Start a request in a thread; join() returns its Answer."""
     box = {}
