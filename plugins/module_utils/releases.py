@@ -9,9 +9,10 @@ a directory of its own, the live one reached through one link that is switched a
     ROOT/releases/ID/release.json   id, digest, created, entry point, virtualenv
     ROOT/releases/ID/venv           link to ROOT/venvs/KEY, when the app has requirements
     ROOT/venvs/KEY/                 a virtualenv, shared by the releases of the same requirements and Python
-    ROOT/app                        the live release's code: a link to releases/ID/code
-    ROOT/venv                       link to app/../venv: the live release's virtualenv (python-home)
-    ROOT/env.json                   link to app/../env.json: the live release's environment
+    ROOT/current                    the live release: a link to releases/ID, the one link a switch changes
+    ROOT/app                        link to current/code: the live release's code
+    ROOT/venv                       link to current/venv: the live release's virtualenv (python-home)
+    ROOT/env.json                   link to current/env.json: the live release's environment
     ROOT/history.json               the ids in the order they went live (rollback goes one back)
 
 An ID is the UTC time it was made and the first 12 hex digits of its digest, so ids sort by age and
@@ -33,6 +34,7 @@ import time
 
 RELEASES = "releases"
 VENVS = "venvs"
+CURRENT = "current"
 LIVE = "app"
 VENV = "venv"
 CODE = "code"
@@ -109,6 +111,7 @@ class Releases(object):
         self.root = root
         self.releases = os.path.join(root, RELEASES)
         self.venvs = os.path.join(root, VENVS)
+        self.current_link = os.path.join(root, CURRENT)
         self.live_link = os.path.join(root, LIVE)
         self.venv_link = os.path.join(root, VENV)
         self.env_link = os.path.join(root, ENV_FILE)
@@ -149,10 +152,10 @@ class Releases(object):
 
     def live(self):
         """The live release's id, or None (no release yet, or the legacy layout)."""
-        if not os.path.islink(self.live_link):
+        if not os.path.islink(self.current_link):
             return None
-        parts = os.readlink(self.live_link).split(os.sep)
-        return parts[1] if len(parts) == 3 and parts[0] == RELEASES and parts[2] == CODE else None
+        parts = os.readlink(self.current_link).split(os.sep)
+        return parts[1] if len(parts) == 2 and parts[0] == RELEASES else None
 
     def history(self):
         try:
@@ -239,13 +242,14 @@ class Releases(object):
             raise ReleaseError("release %s of %s does not exist (or is incomplete): it cannot go live"
                                % (rid, self.root))
         was = self.live()
-        old_code = self._swap(self.live_link, os.path.join(RELEASES, rid, CODE))
-        old_venv = self._swap(self.venv_link, os.path.join(LIVE, "..", VENV))
+        _link(self.current_link, os.path.join(RELEASES, rid))
+        old_code = self._swap(self.live_link, os.path.join(CURRENT, CODE))
+        old_venv = self._swap(self.venv_link, os.path.join(CURRENT, VENV))
         if old_code:
             was = self._keep_legacy(old_code, old_venv, (self.read(rid) or {}).get("entry"))
         elif old_venv:
             shutil.rmtree(old_venv)
-        _link(self.env_link, os.path.join(LIVE, "..", ENV_FILE))  # replaces 0.1.0's file (kept above)
+        _link(self.env_link, os.path.join(CURRENT, ENV_FILE))  # replaces 0.1.0's file (kept above)
         if was != rid:
             history = [h for h in self.history() if h != rid] + [rid]
             _write(self.history_file, json.dumps(history) + "\n", 0o644)

@@ -12,15 +12,18 @@ version_added: 0.2.0
 description:
   - Each deployed version of an app's code, environment and entry point is a release, in
     C(ROOT/releases/ID/) (ID is the UTC time it was made and the start of its content's digest, so
-    content deployed before makes no new release). The live release is reached through the link
-    C(ROOT/app), and its virtualenv through C(ROOT/venv); both are switched in one step.
+    content deployed before makes no new release). The live release is the link C(ROOT/current),
+    switched in one step; its code, virtualenv and environment are reached through C(ROOT/app),
+    C(ROOT/venv) and C(ROOT/env.json), links into C(ROOT/current).
   - With O(state=present), makes the release for the given content unless it exists - its code
     (copied from O(src) on the controller, or a link to O(path) on the host), its environment, and
     its virtualenv (reused from an earlier release when the requirements file, the extra packages
     and the Python are the same, so a code-only release installs nothing) - then loads the app in a
     child Python as its user, with its environment, as a daemon process would. A release that fails
     to load is removed and the task fails naming it and the failure; it never goes live.
-  - With O(state=live), switches C(ROOT/app) to O(release), or to the release that was live before
+  - The first release of an app (one with no live release, in neither layout) goes live at once: nothing
+    serves the app yet.
+  - With O(state=live), switches C(ROOT/current) to O(release), or to the release that was live before
     the live one (O(release=previous)). An app deployed in the layout of 0.1.0 of the roles (code
     and virtualenv as plain directories) moves to releases at its first switch, with no moment
     without its code; the old code becomes a release of its own.
@@ -149,6 +152,10 @@ venv_created:
   description: With O(state=present), a virtualenv was made for it (no earlier release had its requirements).
   returned: success
   type: bool
+first:
+  description: With O(state=present), it is the app's first release, and went live at once.
+  returned: success
+  type: bool
 live:
   description: The live release after the task.
   returned: success
@@ -261,17 +268,21 @@ def present(module, releases):
     found = releases.find(params["digest"])
     result = dict(live=releases.live(), previous=releases.previous(), legacy=releases.legacy())
     if found:
-        return dict(result, changed=False, release=found, created=False, venv_created=False)
+        return dict(result, changed=False, release=found, created=False, venv_created=False, first=False)
     if params["stage"] == "find":
         rid = new_id(params["digest"])
         if not module.check_mode:
             os.makedirs(releases.releases, mode=0o755, exist_ok=True)
             releases.begin(rid)
         return dict(result, changed=True, release=rid, created=True, venv_created=False,
+                    first=result["live"] is None and not result["legacy"],
                     staging=os.path.join(releases.staging(rid), CODE))
     rid = params["release"]
     made = build(module, releases, rid)
-    return dict(result, changed=True, release=rid, created=True, venv_created=made)
+    first = result["live"] is None and not result["legacy"]
+    if first:  # nothing serves the app yet: its first release goes live at once
+        releases.switch(rid)
+    return dict(result, changed=True, release=rid, created=True, venv_created=made, first=first)
 
 
 def live(module, releases):

@@ -351,8 +351,10 @@ def test_bad_input_is_one_line_and_status_2(machine, hello_dir, args, message):
 def test_module_location_and_config_name_the_roles_module(machine):
     location = machine.run_express("module-location").stdout.strip()
     assert location == "/usr/lib/apache2/modules/mod_wsgi_src.so"
+    # the virtualenv's own prefix (the role's ROOT/venv is a link to the live release's virtualenv)
+    prefix = machine.ssh(f"readlink -f {machine.venv}").stdout.strip()
     assert machine.run_express("module-config").stdout.splitlines() == [
-        f'LoadModule wsgi_module "{location}"', f'WSGIPythonHome "{machine.venv}"']
+        f'LoadModule wsgi_module "{location}"', f'WSGIPythonHome "{prefix}"']
 
 
 def test_check_rlimits_matches_a_direct_probe(machine):

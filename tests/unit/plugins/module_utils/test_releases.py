@@ -56,9 +56,10 @@ def test_a_release_is_found_by_its_digest_and_only_when_complete(releases):
 def test_switch_is_one_link_and_history_gives_previous(releases):
     first = make(releases, "one")
     assert releases.switch(first) is None
-    assert releases.live() == first and os.readlink(releases.live_link) == os.path.join("releases", first, "code")
-    assert os.readlink(releases.venv_link) == "app/../venv"
-    assert os.readlink(releases.env_link) == "app/../env.json"
+    assert releases.live() == first and os.readlink(releases.current_link) == os.path.join("releases", first)
+    assert os.readlink(releases.live_link) == "current/code"
+    assert os.readlink(releases.venv_link) == "current/venv"
+    assert os.readlink(releases.env_link) == "current/env.json"
     second = make(releases, "two")
     assert releases.switch(second) == first
     assert releases.live() == second and releases.previous() == first
@@ -68,6 +69,25 @@ def test_switch_is_one_link_and_history_gives_previous(releases):
     assert releases.previous() == second
     with pytest.raises(ReleaseError, match="does not exist"):
         releases.switch("20990101T000000Z-bbbbbbbbbbbb")
+
+
+def test_an_app_whose_code_is_a_link_elsewhere_gets_its_own_environment(releases, tmp_path):
+    """A path app's release holds a link to the app's own directory: ROOT/env.json must still be the
+    release's, not a file beside where that link leads."""
+    elsewhere = tmp_path / "srv" / "other" / "code"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "app.py").write_text("theirs")
+    (elsewhere.parent / "env.json").write_text('{"THEIRS": "1"}')
+    rid = new_id(digest_of({"path": str(elsewhere)}))
+    staging = releases.begin(rid)
+    os.symlink(str(elsewhere), os.path.join(staging, "code"))
+    releases.finish(rid, {"id": rid, "digest": "x", "created": "1", "entry": None, "venv": None},
+                    {"OURS": "1"}, os.getgid())
+    releases.switch(rid)
+    with open(releases.env_link) as fh:
+        assert json.load(fh) == {"OURS": "1"}
+    with open(os.path.join(releases.live_link, "app.py")) as fh:
+        assert fh.read() == "theirs"
 
 
 def test_readers_never_miss_the_live_link_while_it_switches(releases):
