@@ -9,6 +9,7 @@ import threading
 import time
 
 from conftest import ROOT, run_play
+from wrkload import Load
 
 
 class Answer:
@@ -59,6 +60,11 @@ def tls_12_and_13_only(host, port):
     for version in ("tls1_2", "tls1_3"):
         accepted, shown = handshake(host, port, version)
         assert accepted, shown[-1500:]
+
+
+def load(host, port, path="/env"):
+    """wrk against one URL of the host until stop() (wrkload.Load)."""
+    return Load(f"http://{host.address}:{port}{path}")
 
 
 def in_background(host, port, path, **kwargs):

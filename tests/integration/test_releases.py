@@ -9,15 +9,13 @@ completes with 200, answered by the old release.
 """
 import re
 import shutil
-import signal
-import subprocess
 import threading
 import time
 
 import pytest
 
 from conftest import ROOT, run_play
-from helpers import daemon_pids, get, in_background, run_adhoc, wait_for
+from helpers import daemon_pids, get, in_background, load, run_adhoc, wait_for
 
 PROBE = ROOT / "tests" / "integration" / "apps" / "probe"
 PLAYBOOKS = ROOT / "tests" / "integration" / "playbooks"
@@ -33,26 +31,6 @@ ROLES = {
                 "app": {"name": "xrel", "port": 8000, "entry": "app.wsgi"}},
 }
 KEEP = 3
-
-
-class Load:
-    """wrk against one URL of the host from now until stop(); stop() gives its counts."""
-
-    def __init__(self, host, port, path="/env"):
-        self.proc = subprocess.Popen(["wrk", "-t2", "-c16", "-d600s", f"http://{host.address}:{port}{path}"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        time.sleep(2)  # under load before the play starts
-
-    def stop(self):
-        time.sleep(2)  # and after it ends
-        self.proc.send_signal(signal.SIGINT)  # wrk sets its own handler: it stops and prints its counts
-        out = self.proc.communicate(timeout=60)[0]
-        requests = re.search(r"(\d+) requests in", out)
-        errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-        failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        assert requests, out
-        return {"requests": int(requests.group(1)), "socket_errors": sum(map(int, errors.groups())) if errors else 0,
-                "non_2xx": int(failed.group(1)) if failed else 0, "output": out}
 
 
 @pytest.fixture(scope="module")
@@ -128,12 +106,12 @@ class AtTheSwitch:
 
 def deploy_under_load(host, inventory, spec, **app):
     """Deploy with wrk running and a request in flight at the switch; (play result, load counts, that request)."""
-    load = Load(host, spec["port"])
+    under_load = load(host, spec["port"])
     switch = AtTheSwitch(host, spec)
     try:
         result = deploy(spec, inventory, **app)
     finally:
-        counts = load.stop()
+        counts = under_load.stop()
     return result, counts, switch.answer()
 
 
@@ -181,11 +159,11 @@ def test_a_release_that_fails_to_load_never_goes_live(host, inventory, role):
     good = (role["src"] / "app.wsgi").read_text()
     (role["src"] / "app.wsgi").write_text(good + "\nimport not_installed_anywhere\n")
     try:
-        load = Load(host, role["port"])
+        under_load = load(host, role["port"])
         try:
             result = deploy(role, inventory)
         finally:
-            counts = load.stop()
+            counts = under_load.stop()
     finally:
         (role["src"] / "app.wsgi").write_text(good)
     assert result.rc != 0
@@ -198,11 +176,11 @@ def test_a_release_that_fails_to_load_never_goes_live(host, inventory, role):
 
 def test_a_release_that_fails_its_health_check_is_switched_back(host, inventory, role, record_property):
     live = releases(host, inventory, role)["live"]
-    load = Load(host, role["port"])
+    under_load = load(host, role["port"])
     try:
         result = deploy(role, inventory, environment={"PROBE_UNHEALTHY": "1"})
     finally:
-        counts = load.stop()
+        counts = under_load.stop()
     assert result.rc != 0
     assert "is not healthy: GET http://127.0.0.1:%d/env" % role["port"] in said(result), result
     assert f"release {live} is live again" in said(result), result
@@ -219,12 +197,12 @@ def test_the_rollback_playbook_goes_back_without_a_failed_request(host, inventor
     deploy_code(role, "v3")
     assert deploy(role, inventory).rc == 0
     assert marker(host, role) == "v3"
-    load = Load(host, role["port"])
+    under_load = load(host, role["port"])
     started = time.monotonic()
     try:
         result = run_play("wsgi.apache.rollback", inventory, {"app": role["app"]["name"]})
     finally:
-        counts = load.stop()
+        counts = under_load.stop()
     took = time.monotonic() - started
     assert result.rc == 0, result
     assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]

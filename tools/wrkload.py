@@ -1,0 +1,34 @@
+"""Load that runs while something else happens: wrk against one URL from start until stop(), and
+what clients saw. The tests and the deploy benchmark share it.
+"""
+import re
+import signal
+import subprocess
+import time
+
+
+class Load:
+    """wrk (2 threads, ``connections`` connections) against ``url`` from now until stop()."""
+
+    def __init__(self, url, connections=16, settle=2):
+        self.url, self.settle = url, settle
+        self.proc = subprocess.Popen(["wrk", "-t2", f"-c{connections}", "-d3600s", url],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.started = time.monotonic()
+        time.sleep(settle)  # under load before what is measured starts
+
+    def stop(self):
+        """{requests, non_2xx, socket_errors, failed (their sum), seconds, output}."""
+        time.sleep(self.settle)  # and after it ends
+        self.proc.send_signal(signal.SIGINT)  # wrk sets its own handler: it stops and prints its counts
+        out = self.proc.communicate(timeout=60)[0]
+        requests = re.search(r"(\d+) requests in", out)
+        errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        if not requests:
+            raise RuntimeError(f"wrk against {self.url} printed no counts: {out}")
+        counts = {"requests": int(requests.group(1)), "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+                  "non_2xx": int(non_2xx.group(1)) if non_2xx else 0, "output": out,
+                  "seconds": time.monotonic() - self.started}
+        counts["failed"] = counts["socket_errors"] + counts["non_2xx"]
+        return counts
