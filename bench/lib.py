@@ -93,13 +93,13 @@ class Play:
     seconds spent meanwhile by the whole machine, by the controller (ansible-playbook and its ssh
     clients) and by each of the given hosts."""
 
-    def __init__(self, playbook, inv, extra=None, check=False, hosts=()):
+    def __init__(self, playbook, inv, extra=None, check=False, hosts=(), env=None):
         with tempfile.TemporaryDirectory() as tmp:
             phases = pathlib.Path(tmp) / "phases.json"
             extra_file = pathlib.Path(tmp) / "extra.json"
             extra_file.write_text(json.dumps(extra or {}))
             env = {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_CALLBACK_PLUGINS": str(PHASES_CALLBACK_DIR),
-                   "ANSIBLE_CALLBACKS_ENABLED": "phase_times", "BENCH_PHASES_FILE": str(phases)}
+                   "ANSIBLE_CALLBACKS_ENABLED": "phase_times", "BENCH_PHASES_FILE": str(phases), **(env or {})}
             before = (machine_busy(), resource.getrusage(resource.RUSAGE_CHILDREN),
                       {h.name: host_cpu(h.name) for h in hosts})
             started = time.monotonic()

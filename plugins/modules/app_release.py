@@ -21,7 +21,7 @@ description:
     and the Python are the same, so a code-only release installs nothing) - then loads the app in a
     child Python as its user, with its environment, as a daemon process would. A release that fails
     to load is removed and the task fails naming it and the failure; it never goes live.
-  - The first release of an app (one with no live release, in neither layout) goes live at once: nothing
+  - The first release of an app (one with no live release, in neither layout) goes live at once, as nothing
     serves the app yet.
   - With O(state=live), switches C(ROOT/current) to O(release), or to the release that was live before
     the live one (O(release=previous)). An app deployed in the layout of 0.1.0 of the roles (code

@@ -1,0 +1,254 @@
+"""Deploy benchmark: what clients see while each app role deploys each kind of change, next to the
+previous behaviour (the code copied over the live tree, then a reload or restart), and what an Apache
+graceful alone does to daemon-mode requests on each mod_wsgi release the roles build.
+
+    python3 bench/deploy.py [--releases 6.1.1,5.0.2] [--reloads 3] [--fresh]
+
+wrk (-t2 -c16) runs from this machine against the app on a bookworm test host from 2 s before each
+action until 2 s after it; "failed" is wrk's non-2xx responses plus its socket errors.
+
+1. For each role (site on "bdep-site", express on "bdep-express"), the probe app (2 processes x 4
+   threads) is converged; a code change and a rerun that changes nothing are timed without load
+   (seconds from the play's start until the new code answers, and the rerun's: target <= 10 s each);
+   then, under load, it is changed once per kind, each by one run of the role's play: code, requirements,
+   environment, a daemon option (processes 2 -> 3), and the server's configuration (site: an alias
+   added to the vhost; express: a URL alias added), and a rerun that changes nothing.
+2. The previous behaviour, in the same run: the roles of 0.1.0 (the newest commit whose galaxy.yml
+   says 0.1.0, from this repository's history), which copy the code over the live tree, then reload
+   Apache (site) or restart the app's service (express), on hosts of their own ("bdep-old-site",
+   "bdep-old-express"): the same code change and rerun, timed without load, and the code change under
+   load.
+3. For each mod_wsgi release (host "bdep-NNN", the site role with mod_wsgi_version), --reloads Apache
+   graceful reloads under wrk with WSGISocketRotation On (mod_wsgi's default, the role's) and then Off
+   (an experiment, in a configuration file of the benchmark's own): failed requests per reload; and a
+   5 s request in flight at a reload: its status and when it ended.
+The hosts are stopped at the end unless --keep.
+"""
+import argparse
+import json
+import pathlib
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+
+import lib
+from wrkload import Load
+
+PROBE = lib.ROOT / "tests" / "integration" / "apps" / "probe"
+PLAYBOOKS = lib.ROOT / "tests" / "integration" / "playbooks"
+CODE_TARGET_S = 10
+ROLES = {
+    "site": {"host": "bdep-site", "playbook": "site.yml", "port": 8081, "apps": "site_apps",
+             "root": "/srv/wsgi-apache/bench", "service": "apache2", "reload": "systemctl reload apache2",
+             "app": {"name": "bench", "server_name": "bench.test", "port": 8081, "wsgi_script": "app.wsgi"},
+             "config": {"server_aliases": ["alias.bench.test"]}},
+    "express": {"host": "bdep-express", "playbook": "express.yml", "port": 8000, "apps": "express_apps",
+                "root": "/srv/wsgi-express/bench", "reload": "systemctl restart wsgi-express-bench",
+                "app": {"name": "bench", "port": 8000, "entry": "app.wsgi"},
+                "config": {"options": {"url_alias": [["/more", "/srv/wsgi-express/bench/app/static"]]}}},
+}
+DAEMON = {"processes": 2, "threads": 4, "eviction_timeout": 30}
+
+
+class App:
+    """The probe app of one role on its host, deployed by the role's play from a copy here."""
+
+    def __init__(self, role, host, directory, extra=None, collections=None):
+        self.spec, self.host = ROLES[role], host
+        self.env = {"ANSIBLE_COLLECTIONS_PATH": collections} if collections else None
+        self.inventory = lib.inventory([host], directory)
+        self.src = pathlib.Path(directory) / "probe"
+        shutil.copytree(PROBE, self.src)
+        (self.src / "requirements.txt").write_text("# none yet\n")
+        self.entry = {**self.spec["app"], "src": str(self.src), "requirements": "requirements.txt",
+                      "health_url": "/env", "daemon": dict(DAEMON)}
+        if collections:  # 0.1.0 had no health check
+            del self.entry["health_url"]
+        self.extra = dict(extra or {})
+        self.version = 0
+        self.new_code()
+        self.play()
+
+    def url(self, path="/env"):
+        return f"http://{self.host.address}:{self.spec['port']}{path}"
+
+    def new_code(self):
+        self.version += 1
+        with open(self.src / "app.wsgi", "a") as fh:
+            fh.write(f"\nRELOADED = 'v{self.version}'\n")
+        return f"v{self.version}"
+
+    def play(self):
+        return lib.Play(PLAYBOOKS / self.spec["playbook"], self.inventory,
+                        {self.spec["apps"]: [self.entry], **self.extra}, env=self.env)
+
+    def answers(self, marker):
+        status = lib.get_status(self.url("/reloaded"))
+        if status != 200:
+            return False
+        with urllib.request.urlopen(self.url("/reloaded"), timeout=5) as resp:
+            return json.loads(resp.read())["reloaded"] == marker
+
+
+def under_load(app, action, marker=None, load=True):
+    """Run action() under wrk (unless not load); failed requests, requests, the action's seconds, and the
+    seconds from its start until the app answers marker (when given)."""
+    seen = {}
+    load = Load(app.url()) if load else None
+    started = time.monotonic()
+
+    def watch():
+        if marker and lib.wait_for(lambda: app.answers(marker), 600, step=0.1):
+            seen["live"] = time.monotonic() - started
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        action()
+        took = time.monotonic() - started
+        watcher.join(600)
+    finally:
+        counts = load.stop() if load else {"failed": "-", "requests": "-"}
+    return {"failed": counts["failed"], "requests": counts["requests"], "seconds": took,
+            "live_after": seen.get("live")}
+
+
+def role_changes(role, host, directory):
+    app = App(role, host, directory)
+    rows = []
+
+    def row(kind, how, result):
+        live = f"{result['live_after']:.1f}" if result.get("live_after") is not None else "-"
+        rows.append([role, kind, how, result["failed"], result["requests"], f"{result['seconds']:.1f}", live])
+
+    marker = app.new_code()
+    row("code", "role, no load", under_load(app, app.play, marker, load=False))
+    row("nothing (rerun)", "role, no load", under_load(app, app.play, load=False))
+    marker = app.new_code()
+    row("code", "role", under_load(app, app.play, marker))
+    (app.src / "requirements.txt").write_text("six\n")
+    row("requirements", "role", under_load(app, app.play))
+    app.entry["environment"] = {"BENCH_ROUND": "2"}
+    row("environment", "role", under_load(app, app.play))
+    app.entry["daemon"]["processes"] = 3
+    row("daemon option", "role", under_load(app, app.play))
+    app.entry.update(ROLES[role]["config"])
+    row("server config", "role", under_load(app, app.play))
+    row("nothing (rerun)", "role", under_load(app, app.play))
+    return rows
+
+
+def previous_changes(role, host, directory, collections):
+    """The code change and the rerun by 0.1.0's role."""
+    app = App(role, host, directory, collections=collections)
+    how = "0.1.0 role, " + ("copy + Apache reload" if role == "site" else "copy + service restart")
+    rows = []
+
+    def row(kind, suffix, result):
+        live = f"{result['live_after']:.1f}" if result.get("live_after") is not None else "-"
+        rows.append([role, kind, how + suffix, result["failed"], result["requests"], f"{result['seconds']:.1f}", live])
+    row("code", ", no load", under_load(app, app.play, app.new_code(), load=False))
+    row("nothing (rerun)", ", no load", under_load(app, app.play, load=False))
+    row("code", "", under_load(app, app.play, app.new_code()))
+    return rows
+
+
+def previous_collection(directory):
+    """The collection as 0.1.0 released it, from the newest commit whose galaxy.yml says 0.1.0."""
+    commits = subprocess.run(["git", "log", "--format=%H", "--", "galaxy.yml"], cwd=lib.ROOT, text=True,
+                             capture_output=True, check=True).stdout.split()
+    for commit in commits:
+        galaxy = subprocess.run(["git", "show", f"{commit}:galaxy.yml"], cwd=lib.ROOT, text=True,
+                                capture_output=True, check=True).stdout
+        if "\nversion: 0.1.0\n" in "\n" + galaxy:
+            break
+    else:
+        raise SystemExit("no commit of this repository has galaxy.yml at version 0.1.0")
+    where = pathlib.Path(directory) / "previous"
+    target = where / "ansible_collections" / "wsgi" / "apache"
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", commit], cwd=lib.ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return str(where), commit[:10]
+
+
+def graceful(app, reloads):
+    """Failed requests of each of ``reloads`` Apache graceful reloads, and a 5 s request in flight at one."""
+    failed = []
+    for _ in range(reloads):
+        result = under_load(app, lambda: (app.host.ssh("apachectl graceful"), time.sleep(6)))
+        failed.append(result["failed"])
+    box = {}
+
+    def slow():
+        started = time.monotonic()
+        box["status"] = lib.get_status(app.url("/sleep?s=5"), timeout=30)
+        box["after"] = time.monotonic() - started
+    request = threading.Thread(target=slow)
+    request.start()
+    time.sleep(1)
+    app.host.ssh("apachectl graceful")
+    request.join(60)
+    time.sleep(6)
+    return failed, box
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--releases", default="6.1.1,5.0.2")
+    parser.add_argument("--reloads", type=int, default=3)
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    lib.need_command("wrk", "wrk")
+    releases = args.releases.split(",")
+    release_hosts = {r: "bdep-" + r.replace(".", "") for r in releases}
+    old_hosts = {role: "bdep-old-" + role for role in ROLES}
+    names = [ROLES["site"]["host"], ROLES["express"]["host"], *old_hosts.values(), *release_hosts.values()]
+    hosts = dict(zip(names, lib.hosts(names, args.fresh)))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = []
+            previous, commit = previous_collection(tmp)
+            for role in ROLES:
+                directory = pathlib.Path(tmp) / role
+                directory.mkdir()
+                rows += role_changes(role, hosts[ROLES[role]["host"]], directory)
+                directory = pathlib.Path(tmp) / ("old-" + role)
+                directory.mkdir()
+                rows += previous_changes(role, hosts[old_hosts[role]], directory, previous)
+            print(f"\n0.1.0: commit {commit}")
+            print("\nEach kind of change under wrk -t2 -c16 (failed = non-2xx + socket errors)")
+            lib.table(["role", "change", "how", "failed", "requests", "seconds", "new code answers after s"], rows)
+            role_code = [r for r in rows if r[1] == "code" and r[2] == "role, no load"]
+            lib.verdict("code change live within 10 s (site, express)",
+                        all(r[6] != "-" and float(r[6]) <= CODE_TARGET_S for r in role_code),
+                        ", ".join(f"{r[0]} {r[6]} s" for r in role_code))
+            lib.verdict("code, requirements and environment changes fail no request",
+                        all(r[3] == 0 for r in rows if r[2] == "role" and r[1] in ("code", "requirements", "environment")),
+                        ", ".join(f"{r[0]} {r[1]} {r[3]}" for r in rows if r[2] == "role" and r[1] in ("code", "requirements", "environment")))
+            reruns = [r for r in rows if r[1] == "nothing (rerun)" and r[2] == "role, no load"]
+            lib.verdict("a rerun that changes nothing within 10 s", all(float(r[5]) <= CODE_TARGET_S for r in reruns),
+                        ", ".join(f"{r[0]} {r[5]} s" for r in reruns))
+            grace = []
+            for release, name in release_hosts.items():
+                directory = pathlib.Path(tmp) / name
+                directory.mkdir()
+                app = App("site", hosts[name], directory, {"mod_wsgi_version": release})
+                for rotation in ("On", "Off"):  # mod_wsgi's default, and the experiment
+                    app.host.ssh(f"echo 'WSGISocketRotation {rotation}' > {lib.BENCH_CONF} && apachectl graceful")
+                    time.sleep(6)
+                    failed, slow = graceful(app, args.reloads)
+                    grace.append([release, rotation, " ".join(map(str, failed)),
+                                  f"{slow.get('status')} after {slow.get('after', 0):.1f} s"])
+            print("\nApache graceful reloads under wrk -t2 -c16, site role, per mod_wsgi release")
+            lib.table(["mod_wsgi", "WSGISocketRotation", "failed per reload", "5 s request in flight"], grace)
+    finally:
+        if not args.keep:
+            lib.stop(names)
+
+
+if __name__ == "__main__":
+    main()
