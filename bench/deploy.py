@@ -13,8 +13,8 @@ action until 2 s after it; "failed" is wrk's non-2xx responses plus its socket e
    then, under load, it is changed once per kind, each by one run of the role's play: code, requirements,
    environment, a daemon option (processes 2 -> 3), and the server's configuration (site: an alias
    added to the vhost; express: a URL alias added), and a rerun that changes nothing.
-2. The previous behaviour, in the same run: the roles of 0.1.0 (the newest commit whose galaxy.yml
-   says 0.1.0, from this repository's history), which copy the code over the live tree, then reload
+2. The previous behaviour, in the same run: the roles of 0.1.0 (the newest commit of its release
+   date in changelogs/changelog.yaml, from this repository's history), which copy the code over the live tree, then reload
    Apache (site) or restart the app's service (express), on hosts of their own ("bdep-old-site",
    "bdep-old-express"): the same code change and rerun, timed without load, and the code change under
    load.
@@ -33,6 +33,8 @@ import tempfile
 import threading
 import time
 import urllib.request
+
+import yaml
 
 import lib
 from wrkload import Load
@@ -156,16 +158,12 @@ def previous_changes(role, host, directory, collections):
 
 
 def previous_collection(directory):
-    """The collection as 0.1.0 released it, from the newest commit whose galaxy.yml says 0.1.0."""
-    commits = subprocess.run(["git", "log", "--format=%H", "--", "galaxy.yml"], cwd=lib.ROOT, text=True,
-                             capture_output=True, check=True).stdout.split()
-    for commit in commits:
-        galaxy = subprocess.run(["git", "show", f"{commit}:galaxy.yml"], cwd=lib.ROOT, text=True,
-                                capture_output=True, check=True).stdout
-        if "\nversion: 0.1.0\n" in "\n" + galaxy:
-            break
-    else:
-        raise SystemExit("no commit of this repository has galaxy.yml at version 0.1.0")
+    """The collection as 0.1.0 released it: the newest commit of its release date (changelogs/changelog.yaml)."""
+    released = yaml.safe_load((lib.ROOT / "changelogs" / "changelog.yaml").read_text())["releases"]["0.1.0"]["release_date"]
+    commit = subprocess.run(["git", "log", "-1", "--format=%H", f"--before={released} 23:59:59 +0000"], cwd=lib.ROOT,
+                            text=True, capture_output=True, check=True).stdout.strip()
+    if not commit:
+        raise SystemExit(f"no commit of this repository is from 0.1.0's release date, {released}")
     where = pathlib.Path(directory) / "previous"
     target = where / "ansible_collections" / "wsgi" / "apache"
     target.mkdir(parents=True)
