@@ -64,8 +64,10 @@ def test_restarts_each_process_once_keeping_the_group_whole(group):
 
 def test_a_process_that_does_not_exit_is_reported():
     name = "(wsgi:stuck-%d)" % os.getpid()
-    stuck = subprocess.Popen(["bash", "-c", "exec -a '%s' %s -c 'import signal, time; "
-                              "signal.signal(signal.SIGUSR1, signal.SIG_IGN); time.sleep(60)'" % (name, sys.executable)])
+    # SIGUSR1 ignored before the exec (an ignored signal stays ignored across it), so that there is no
+    # moment when the process has its name but would still die of the signal.
+    stuck = subprocess.Popen(["bash", "-c", "trap '' USR1; exec -a '%s' %s -c 'import time; time.sleep(60)'"
+                              % (name, sys.executable)])
     try:
         deadline = time.monotonic() + 10
         while not group_pids(name) and time.monotonic() < deadline:
