@@ -40,14 +40,14 @@ import lib
 from wrkload import Load
 
 PROBE = lib.ROOT / "tests" / "integration" / "apps" / "probe"
-PLAYBOOKS = lib.ROOT / "tests" / "integration" / "playbooks"
+PLAYBOOK = lib.BENCH / "playbooks" / "deploy.yml"
 CODE_TARGET_S = 10
 ROLES = {
-    "site": {"host": "bdep-site", "playbook": "site.yml", "port": 8081, "apps": "site_apps",
+    "site": {"host": "bdep-site", "role": "wsgi.apache.site", "port": 8081, "apps": "site_apps",
              "root": "/srv/wsgi-apache/bench", "service": "apache2", "reload": "systemctl reload apache2",
              "app": {"name": "bench", "server_name": "bench.test", "port": 8081, "wsgi_script": "app.wsgi"},
              "config": {"server_aliases": ["alias.bench.test"]}},
-    "express": {"host": "bdep-express", "playbook": "express.yml", "port": 8000, "apps": "express_apps",
+    "express": {"host": "bdep-express", "role": "wsgi.apache.express", "port": 8000, "apps": "express_apps",
                 "root": "/srv/wsgi-express/bench", "reload": "systemctl restart wsgi-express-bench",
                 "app": {"name": "bench", "port": 8000, "entry": "app.wsgi"},
                 "config": {"options": {"url_alias": [["/more", "/srv/wsgi-express/bench/app/static"]]}}},
@@ -84,8 +84,8 @@ class App:
         return f"v{self.version}"
 
     def play(self):
-        return lib.Play(PLAYBOOKS / self.spec["playbook"], self.inventory,
-                        {self.spec["apps"]: [self.entry], **self.extra}, env=self.env)
+        return lib.Play(PLAYBOOK, self.inventory,
+                        {"bench_role": self.spec["role"], self.spec["apps"]: [self.entry], **self.extra}, env=self.env)
 
     def answers(self, marker):
         status = lib.get_status(self.url("/reloaded"))
