@@ -88,11 +88,11 @@ class App:
                         {"bench_role": self.spec["role"], self.spec["apps"]: [self.entry], **self.extra}, env=self.env)
 
     def answers(self, marker):
-        status = lib.get_status(self.url("/reloaded"))
-        if status != 200:
+        try:
+            with urllib.request.urlopen(self.url("/reloaded"), timeout=5) as resp:
+                return json.loads(resp.read())["reloaded"] == marker
+        except (OSError, ValueError, KeyError):
             return False
-        with urllib.request.urlopen(self.url("/reloaded"), timeout=5) as resp:
-            return json.loads(resp.read())["reloaded"] == marker
 
 
 def under_load(app, action, marker=None, load=True):
@@ -117,13 +117,18 @@ def under_load(app, action, marker=None, load=True):
             "live_after": seen.get("live")}
 
 
+def table_row(role, kind, how, result):
+    """One row of the changes table from what under_load() measured."""
+    live = f"{result['live_after']:.1f}" if result.get("live_after") is not None else "-"
+    return [role, kind, how, result["failed"], result["requests"], f"{result['seconds']:.1f}", live]
+
+
 def role_changes(role, host, directory):
     app = App(role, host, directory)
     rows = []
 
     def row(kind, how, result):
-        live = f"{result['live_after']:.1f}" if result.get("live_after") is not None else "-"
-        rows.append([role, kind, how, result["failed"], result["requests"], f"{result['seconds']:.1f}", live])
+        rows.append(table_row(role, kind, how, result))
 
     marker = app.new_code()
     row("code", "role, no load", under_load(app, app.play, marker, load=False))
@@ -149,8 +154,7 @@ def previous_changes(role, host, directory, collections):
     rows = []
 
     def row(kind, suffix, result):
-        live = f"{result['live_after']:.1f}" if result.get("live_after") is not None else "-"
-        rows.append([role, kind, how + suffix, result["failed"], result["requests"], f"{result['seconds']:.1f}", live])
+        rows.append(table_row(role, kind, how + suffix, result))
     row("code", ", no load", under_load(app, app.play, app.new_code(), load=False))
     row("nothing (rerun)", ", no load", under_load(app, app.play, load=False))
     row("code", "", under_load(app, app.play, app.new_code()))

@@ -269,18 +269,17 @@ def present(module, releases):
     result = dict(live=releases.live(), previous=releases.previous(), legacy=releases.legacy())
     if found:
         return dict(result, changed=False, release=found, created=False, venv_created=False, first=False)
+    first = result["live"] is None and not result["legacy"]  # nothing serves the app yet
     if params["stage"] == "find":
         rid = new_id(params["digest"])
         if not module.check_mode:
             os.makedirs(releases.releases, mode=0o755, exist_ok=True)
             releases.begin(rid)
-        return dict(result, changed=True, release=rid, created=True, venv_created=False,
-                    first=result["live"] is None and not result["legacy"],
+        return dict(result, changed=True, release=rid, created=True, venv_created=False, first=first,
                     staging=os.path.join(releases.staging(rid), CODE))
     rid = params["release"]
     made = build(module, releases, rid)
-    first = result["live"] is None and not result["legacy"]
-    if first:  # nothing serves the app yet: its first release goes live at once
+    if first:  # its first release goes live at once
         releases.switch(rid)
     return dict(result, changed=True, release=rid, created=True, venv_created=made, first=first)
 
