@@ -13,7 +13,7 @@ from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.wsgi.apache.plugins.module_utils.file_set import OPTIONS
-from ansible_collections.wsgi.apache.plugins.plugin_utils.trees import file_entry, tree_entries
+from ansible_collections.wsgi.apache.plugins.plugin_utils.trees import file_entry, tree_digest, tree_entries
 
 MODULE = "wsgi.apache.file_set"
 
@@ -67,6 +67,7 @@ class ActionModule(ActionBase):
         by_path = {e["path"]: e for e in entries}
         found = self._run_module(entries, task_vars, want_before=bool(self._task.diff))
         result["files"] = found
+        result["digest"] = tree_digest(entries, "/")
         result["changed"] = bool(found)
         if self._task.diff:
             result["diff"] = [self._diff(by_path[r["dest"]], r) for r in found if by_path[r["dest"]]["state"] == "file"

@@ -57,6 +57,7 @@ options:
         place under O(trees[].dest). Files keep nothing of their controller mode but its execute bit
         (C(0755) or C(0644)); directories are C(0755). Files on the host that are not in the tree stay.
         Symbolic links in the tree are followed, except one back up the tree, which becomes an empty directory.
+        Python's bytecode caches (C(__pycache__), C(.pyc)) are left out.
     type: list
     elements: dict
     default: []
@@ -135,6 +136,12 @@ files:
     created: {description: It did not exist., type: bool}
     differs: {description: "What differed: type, content, owner, group, mode or target.", type: list, elements: str}
     backup_file: {description: The copy of the replaced file (with O(backup))., type: str, returned: when a file was replaced}
+digest:
+  description:
+    - SHA-256 of everything given (each path, its kind, mode and content or target), taken on the
+      controller; it changes when and only when what is given changes.
+  returned: always
+  type: str
 """
 
 import base64

@@ -9,6 +9,9 @@ import hashlib
 import json
 import os
 
+BYTECODE_DIR = "__pycache__"
+BYTECODE_SUFFIXES = (".pyc", ".pyo")
+
 
 def file_entry(dest, data, owner, group, mode, secret=False):
     return dict(path=dest, state="file", data=data, sha256=hashlib.sha256(data).hexdigest(),
@@ -19,7 +22,8 @@ def tree_entries(src, dest, owner="root", group="root"):
     """The directories and files of the controller directory ``src``, as file_set entries under ``dest``.
 
     Files keep only their execute bit (0755 or 0644); links are followed, except one back up the
-    tree, which becomes an empty directory."""
+    tree, which becomes an empty directory. Python's bytecode caches (__pycache__, .pyc) are left out:
+    they are the controller's, not the tree's."""
     owned = dict(owner=owner, group=group)
     entries = [dict(path=dest, state="directory", mode="0755", **owned)]
     seen = set()  # real paths walked: a link back up the tree stays an empty directory, not an endless walk
@@ -28,11 +32,11 @@ def tree_entries(src, dest, owner="root", group="root"):
             dirs.clear()
             continue
         seen.add(os.path.realpath(top))
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d != BYTECODE_DIR)
         rel = os.path.relpath(top, src)
         place = dest if rel == "." else os.path.join(dest, rel)
         entries += [dict(path=os.path.join(place, d), state="directory", mode="0755", **owned) for d in dirs]
-        for name in sorted(files):
+        for name in sorted(f for f in files if not f.endswith(BYTECODE_SUFFIXES)):
             local = os.path.join(top, name)
             with open(local, "rb") as fh:
                 data = fh.read()
@@ -42,6 +46,8 @@ def tree_entries(src, dest, owner="root", group="root"):
 
 
 def tree_digest(entries, dest):
-    """SHA-256 of a tree's content: each path under ``dest``, its kind, mode and content's digest."""
-    described = [(os.path.relpath(e["path"], dest), e["state"], e["mode"], e.get("sha256")) for e in entries]
+    """SHA-256 of a tree's content: each path under ``dest``, its kind, mode and content's digest (a
+    link's: its target)."""
+    described = [(os.path.relpath(e["path"], dest), e["state"], e.get("mode"), e.get("sha256") or e.get("target"))
+                 for e in entries]
     return hashlib.sha256(json.dumps(sorted(described)).encode()).hexdigest()

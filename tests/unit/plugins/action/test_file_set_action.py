@@ -39,6 +39,9 @@ def play(tmp_path, body, *flags):
     (tree / "sub" / "run.sh").chmod(0o755)
     if not (tree / "sub" / "loop").is_symlink():
         (tree / "sub" / "loop").symlink_to("..")  # a cycle
+    (tree / "__pycache__").mkdir(exist_ok=True)  # the controller's bytecode: never copied
+    (tree / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\x00" + body.encode())
+    (tree / "stale.pyc").write_bytes(b"\x00")
     book = tmp_path / "play.yml"
     book.write_text(PLAY.format(out=tmp_path / "out", tree=tree))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".collections"), ANSIBLE_NOCOLOR="1",
@@ -59,9 +62,11 @@ def test_writes_then_changes_nothing_then_shows_and_makes_a_change(tmp_path):
     assert oct((out / "code" / "sub" / "run.sh").stat().st_mode & 0o777) == "0o755"
     assert oct((out / "conf" / "env.json").stat().st_mode & 0o777) == "0o640"
     assert list((out / "code" / "sub" / "loop").iterdir()) == []  # a link back up the tree: not walked again
+    assert not (out / "code" / "__pycache__").exists() and not (out / "code" / "stale.pyc").exists()
 
     again = play(tmp_path, "one")[0]
     assert again["changed"] is False and again["files"] == []
+    assert len(first["digest"]) == 64 and again["digest"] == first["digest"]
 
     checked, stdout = play(tmp_path, "two", "--check", "--diff")
     assert checked["changed"] is True and (out / "conf" / "app.conf").read_text() == "one\n"
@@ -70,6 +75,7 @@ def test_writes_then_changes_nothing_then_shows_and_makes_a_change(tmp_path):
     assert all("before" not in report for report in checked["files"])
 
     changed = play(tmp_path, "two")[0]
+    assert changed["digest"] != first["digest"]  # what is given changed
     assert sorted(r["dest"] for r in changed["files"]) == [str(out / "conf" / "app.conf"), str(out / "conf" / "env.json")]
     backups = [r["backup_file"] for r in changed["files"]]
     assert [pathlib.Path(b).read_text() for b in backups] == ["one\n", "one\n"]
