@@ -96,7 +96,7 @@ molecule: setup
 	for s in $(SCENARIOS); do molecule test -s $$s; done
 
 integration: setup
-	pytest -q -x tests/integration
+	pytest -q -x --durations=25 tests/integration
 
 # Benchmarks (bench/, docs/benchmarks.md): on demand, never part of `make test`.
 bench-serving: setup

@@ -244,7 +244,7 @@ def main():
                     time.sleep(6)
                     failed, slow = graceful(app, args.reloads)
                     grace.append([release, rotation, " ".join(map(str, failed)),
-                                  f"{slow.get('status')} after {slow.get('after', 0):.1f} s"])
+                                  f"{slow.get('status') or 'no answer'} after {slow.get('after', 0):.1f} s"])
             print("\nApache graceful reloads under wrk -t2 -c16, site role, per mod_wsgi release")
             lib.table(["mod_wsgi", "WSGISocketRotation", "failed per reload", "5 s request in flight"], grace)
     finally:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -119,9 +120,12 @@ class Play:
 
 
 def get_status(url, timeout=5):
+    """The HTTP status of a GET, or None when there was no answer (refused, reset, timed out)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
             return resp.status
+    except urllib.error.HTTPError as err:
+        return err.code
     except OSError:
         return None
 
