@@ -8,8 +8,12 @@ import time
 import testhost
 from conftest import ROOT, TESTHOST, leftovers
 
+# A test run that starts two hosts and is stopped by Ctrl-C (SIGINT) or killed. Its SIGINT is set
+# to Python's KeyboardInterrupt as on a terminal: a run started in the background by a shell without
+# job control (nohup, CI) inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored.
 CHILD = f"""
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {str(ROOT / 'tools')!r})
 import testhost
 try:
