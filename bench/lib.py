@@ -27,21 +27,34 @@ TESTHOST = [sys.executable, str(ROOT / "tools" / "testhost.py")]
 WRK_REPORT = BENCH / "wrk_report.lua"
 PHASES_CALLBACK_DIR = BENCH / "callback_plugins"
 
-# The bench host's hello app (bench/playbooks/peers.yml) as wsgi.apache.site writes it, and a
+# The bench host's apps (bench/playbooks/peers.yml) as wsgi.apache.site writes them, and a
 # configuration file of the benchmarks' own that tune.py and serving.py add and remove.
 HELLO_VHOST = "/etc/apache2/sites-available/wsgi-hello.conf"
-HELLO_APP = "/srv/wsgi-apache/hello/app"
 BENCH_CONF = "/etc/apache2/conf-enabled/zz-bench-tune.conf"
-# An experiment, never a default: the hello app inside Apache's own processes (embedded mode: no
-# daemon process group, so none of the daemon options), which measures what mod_wsgi's daemon hop
-# costs. The hello module is the script: the role's entry script reads an environment file that
-# only the app's user may read. EMBEDDED_OFF puts the role's vhost back.
-EMBEDDED_ON = (f"cp {HELLO_VHOST} {HELLO_VHOST}.bench && printf '%s\\n' 'WSGIRestrictEmbedded Off' "
-               f"'<Directory {HELLO_APP}>' 'Require all granted' '</Directory>' > {BENCH_CONF} && sed -i -e "
-               f"'s|WSGIProcessGroup hello|WSGIProcessGroup %{{GLOBAL}}|' -e 's|WSGIScriptAlias / .*|"
-               f"WSGIScriptAlias / {HELLO_APP}/hello.py|' {HELLO_VHOST} && grep -q 'WSGIProcessGroup %{{GLOBAL}}' "
-               f"{HELLO_VHOST}")
-EMBEDDED_OFF = f"mv {HELLO_VHOST}.bench {HELLO_VHOST} && rm -f {BENCH_CONF}"
+
+
+def embedded(apps):
+    """An experiment, never a default: (change, undo) that put the given site apps inside Apache's
+    own processes (embedded mode: no daemon process group, so none of the daemon options), which
+    measures what mod_wsgi's daemon hop costs. apps: {name: (its WSGI script, relative to the app's
+    code; what else its sys.path needs)}. The script is the app's own: the role's entry script reads
+    an environment file that only the app's user may read. The undo puts the role's vhosts back."""
+    conf = ["WSGIRestrictEmbedded Off"]
+    path, change, undo = [], [], []
+    for name, (script, extra_path) in apps.items():
+        vhost, code = f"/etc/apache2/sites-available/wsgi-{name}.conf", f"/srv/wsgi-apache/{name}/app"
+        conf += [f"<Directory {code}>", "Require all granted", "</Directory>"]
+        path += [code, *extra_path]
+        change.append(f"cp {vhost} {vhost}.bench && sed -i -e 's|WSGIProcessGroup {name}|WSGIProcessGroup "
+                      f"%{{GLOBAL}}|' -e 's|WSGIScriptAlias / .*|WSGIScriptAlias / {code}/{script}|' {vhost} && "
+                      f"grep -q 'WSGIProcessGroup %{{GLOBAL}}' {vhost}")
+        undo.append(f"mv {vhost}.bench {vhost}")
+    conf.append("WSGIPythonPath " + ":".join(path))
+    write = "printf '%s\\n' " + " ".join(f"'{line}'" for line in conf) + f" > {BENCH_CONF}"
+    return " && ".join([*change, write]), " && ".join([*undo, f"rm -f {BENCH_CONF}"])
+
+
+EMBEDDED_ON, EMBEDDED_OFF = embedded({"hello": ("hello.py", [])})
 
 
 def need_command(command, package):
@@ -142,7 +155,9 @@ def wait_for(predicate, seconds, step=0.2):
 def restart_apache(host, url, change=None):
     """Restart the host's Apache, after a change made on the host if given, and wait until url
     answers 200 (30 s at most)."""
-    host.ssh(f"{change} && systemctl restart apache2" if change else "systemctl restart apache2")
+    # reset-failed: the benchmarks restart Apache more often than systemd's start rate limit allows.
+    restart = "systemctl reset-failed apache2; systemctl restart apache2"
+    host.ssh(f"{change} && {{ {restart}; }}" if change else restart)
     if not wait_for(lambda: get_status(url) == 200, 30):
         raise SystemExit(f"Apache does not answer {url} after: {change or 'a restart'}")
 
@@ -163,18 +178,25 @@ def client_port_reuse():
         knob.write_text(before)
 
 
-def wrk(url, duration, threads=2, connections=32):
-    """One wrk run with --latency; its figures from the report script's JSON line, and the CPU
-    seconds wrk itself used."""
+def wrk(url, duration, threads=2, connections=32, body_bytes=0, statuses=False):
+    """One wrk run with --latency (a POST of body_bytes each when given; with statuses, the non-2xx
+    answers counted by status); its figures from the report script's JSON line, and the CPU seconds
+    wrk itself used."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < connections + 64 <= hard:  # a file descriptor per connection
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    env = {**os.environ, "WRK_BODY_BYTES": str(body_bytes), **({"WRK_STATUSES": "1"} if statuses else {})}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
-                           "-s", str(WRK_REPORT), url], text=True, capture_output=True,
-                          timeout=duration + 60, check=True)
+                           "--timeout", "10s", "-s", str(WRK_REPORT), url], text=True, capture_output=True,
+                          timeout=duration + 60, check=True, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     report = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("{")))
     seconds = report["duration_us"] / 1e6
     return {"req_s": report["requests"] / seconds, "p50_ms": report["p50_us"] / 1000,
             "p99_ms": report["p99_us"] / 1000, "errors": report["errors"], "requests": report["requests"],
+            "socket_errors": report["socket_errors"], "timeouts": report["timeouts"],
+            "statuses": {int(s): n for s, n in report["non_2xx"].items()},
             "wrk_cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime}
 
 

@@ -9,6 +9,7 @@ completes with 200, answered by the old release.
 """
 import re
 import shutil
+import subprocess
 import threading
 import time
 
@@ -92,15 +93,20 @@ class AtTheSwitch:
     def _watch(self):
         deadline = time.monotonic() + 600
         while not self.done.is_set() and time.monotonic() < deadline:
-            if self.releases() - self.before:
+            try:
+                new = self.releases() - self.before
+            except subprocess.SubprocessError:  # an ssh that timed out: look again
+                continue
+            if new:
                 self.request = in_background(self.host, self.spec["port"], "/sleep?s=8")
                 return
             time.sleep(0.1)
 
-    def answer(self):
+    def answer(self, result):
+        """The request's answer; result (the play's) is shown when no new release was seen."""
         self.done.set()
         self.thread.join(60)
-        assert self.request, "the live release did not change"
+        assert self.request, f"no new release was made: {result!r}"
         return self.request(timeout=120)
 
 
@@ -112,7 +118,7 @@ def deploy_under_load(host, inventory, spec, **app):
         result = deploy(spec, inventory, **app)
     finally:
         counts = under_load.stop()
-    return result, counts, switch.answer()
+    return result, counts, switch.answer(result)
 
 
 def said(result):
