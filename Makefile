@@ -17,7 +17,7 @@ SCENARIOS := mod_wsgi mod_wsgi_releases site express
 DOCS := $(CURDIR)/build/docs
 COLLECTION := $(CURDIR)/.collections/ansible_collections/wsgi/apache
 
-.PHONY: test setup deploy lint docs release-notes release argspecs unit sanity molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy stop-hosts clean
+.PHONY: test setup deploy lint docs release-notes release argspecs unit sanity molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy bench-libpython stop-hosts clean
 
 test: setup lint docs unit sanity molecule integration
 	@echo "make test: all stages passed"
@@ -113,6 +113,9 @@ bench-tune: setup
 
 bench-deploy: setup
 	$(VENV)/bin/python bench/deploy.py $(BENCH_ARGS)
+
+bench-libpython: setup
+	$(VENV)/bin/python bench/libpython.py $(BENCH_ARGS)
 
 stop-hosts:
 	$(PYTHON) tools/testhost.py stop-all
