@@ -11,7 +11,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzip wrk
-SANITY_ROOT := $(or $(TMPDIR),/tmp)/wsgi-apache-sanity/ansible_collections/wsgi/apache
+# One copy per checkout (named by its path's digest), so that two checkouts' test runs do not share it.
+SANITY_ROOT := $(or $(TMPDIR),/tmp)/wsgi-apache-sanity-$(shell printf %s '$(CURDIR)' | sha256sum | cut -c1-12)/ansible_collections/wsgi/apache
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
 DOCS := $(CURDIR)/build/docs
