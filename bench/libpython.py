@@ -47,11 +47,12 @@ print((time.process_time() - started) / {requests} * 1e6)
 """
 
 
-def build(tmp):
-    """The virtualenv, the page's data, the script and the embedding program; their paths."""
-    lib.need_command("gcc", "gcc")
-    if subprocess.run([PYTHON + "-config", "--embed", "--ldflags"], capture_output=True, check=False).returncode:
-        lib.need_command("python3-config", "python3-dev")
+def build(tmp, requests):
+    """The virtualenv with the page's requirements, the page's data and the script that times it;
+    the script's path."""
+    if not pathlib.Path(PYTHON + "-config").exists():  # the system Python's, whatever PATH finds first
+        subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "python3-dev"], check=True,
+                       stdout=subprocess.DEVNULL)
     venv, app = tmp / "venv", lib.BENCH / "apps" / "page"
     subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", "-r",
@@ -63,7 +64,8 @@ def build(tmp):
     site_packages = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                                    text=True, capture_output=True, check=True).stdout.strip()
     script = tmp / "work.py"
-    return script, db, site_packages, app
+    script.write_text(WORK.format(app=str(app), site_packages=site_packages, db=str(db), requests=requests))
+    return script
 
 
 def main():
@@ -73,8 +75,8 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         tmp = pathlib.Path(directory)
-        script, db, site_packages, app = build(tmp)
-        script.write_text(WORK.format(app=str(app), site_packages=site_packages, db=str(db), requests=args.requests))
+        script = build(tmp, args.requests)
+        lib.need_command("gcc", "gcc")
         source, embed = tmp / "embed.c", tmp / "embed"
         source.write_text(EMBED_C)
         config = PYTHON + "-config"

@@ -124,7 +124,7 @@ def peer_stacks():
         "gunicorn alone": (ALONE_PORT, lambda app, cores: [gunicorn(app, cores, f"0.0.0.0:{ALONE_PORT}")]),
         "mod_wsgi-express": (ALONE_PORT, lambda app, cores: [
             f"{VENV}/bin/mod_wsgi-express start-server --application-type module --entry-point "
-            f"{APPS[app]['module'].split(':')[0]} --callable-object {APPS[app]['module'].split(':')[1]} "
+            "{0} --callable-object {2} ".format(*APPS[app]['module'].partition(':')) +
             f"--working-directory {APPS[app]['dir']} --port {ALONE_PORT} --user www-data --group www-data "
             f"--server-root /tmp/mwe-{ALONE_PORT}"]),
     }
