@@ -1,13 +1,15 @@
 """The Django page's Python cost on the system's python3 executable against the same Python's
 shared library (the library mod_wsgi and uWSGI embed): a reproduction without any server.
 
-    python3 bench/libpython.py [--runs 3] [--requests 2000]
+    python3 bench/libpython.py [--runs 3] [--requests 2000] [--also PYTHON ...]
 
 On this machine: a virtualenv of the system Python (/usr/bin/python3) with the page's requirements
 (bench/apps/page), the page's SQLite data, and a C program that embeds the shared libpython
 (Py_Initialize, then the same script; built with python3-config --embed). Each run calls the page's
 Django WSGI handler --requests times in one process (after 300 warm-up calls) and reports the CPU
-time a request (time.process_time); the two interpreters alternate, --runs times each.
+time a request (time.process_time); the interpreters alternate, --runs times each. --also adds
+another Python of the same minor version built with --enable-shared (such as one compiled by
+wsgi.apache.python), as its executable and embedded likewise.
 """
 import argparse
 import pathlib
@@ -68,25 +70,36 @@ def build(tmp, requests):
     return script
 
 
+def embedder(python, source, embed):
+    """The C program of source built against python's libpython (python-config --embed, the
+    library's directory recorded as rpath); (the library it loads, the program)."""
+    config = python + "-config"
+    flags = subprocess.run([config, "--includes"], text=True, capture_output=True, check=True).stdout.split()
+    ldflags = subprocess.run([config, "--ldflags", "--embed"], text=True, capture_output=True, check=True).stdout.split()
+    rpaths = [f"-Wl,-rpath,{flag[2:]}" for flag in ldflags if flag.startswith("-L")]
+    subprocess.run(["gcc", "-O2", *flags, str(source), "-o", str(embed), *ldflags, *rpaths], check=True)
+    linked = subprocess.run(["ldd", str(embed)], text=True, capture_output=True, check=True).stdout
+    return next((line.split()[2] for line in linked.splitlines() if "libpython" in line), "?"), embed
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each interpreter, alternating")
     parser.add_argument("--requests", type=int, default=2000, help="calls of the page's handler per run")
+    parser.add_argument("--also", nargs="*", default=[], metavar="PYTHON",
+                        help="other interpreters (same minor version, --enable-shared) to time the same way")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         tmp = pathlib.Path(directory)
         script = build(tmp, args.requests)
         lib.need_command("gcc", "gcc")
-        source, embed = tmp / "embed.c", tmp / "embed"
+        source = tmp / "embed.c"
         source.write_text(EMBED_C)
-        config = PYTHON + "-config"
-        flags = subprocess.run([config, "--includes"], text=True, capture_output=True, check=True).stdout.split()
-        ldflags = subprocess.run([config, "--ldflags", "--embed"], text=True, capture_output=True, check=True).stdout.split()
-        subprocess.run(["gcc", "-O2", *flags, str(source), "-o", str(embed), *ldflags], check=True)
-        linked = subprocess.run(["ldd", str(embed)], text=True, capture_output=True, check=True).stdout
-        library = next((line.split()[2] for line in linked.splitlines() if "libpython" in line), "?")
-        runners = {f"{PYTHON} (the executable)": [PYTHON, str(script)],
-                   f"embedded {library}": [str(embed), str(script)]}
+        runners = {}
+        for number, python in enumerate([PYTHON, *args.also]):
+            library, embed = embedder(python, source, tmp / f"embed{number}")
+            runners.update({f"{python} (the executable)": [python, str(script)],
+                            f"embedded {library}": [str(embed), str(script)]})
         seen = {name: [] for name in runners}
         for _run in range(args.runs):
             for name, argv in runners.items():

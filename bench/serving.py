@@ -2,14 +2,17 @@
 on the same workloads.
 
     python3 bench/serving.py [--duration 8] [--rounds 3] [--workloads hello,page] [--stacks ...]
-                             [--extra-vars JSON] [--fresh] [--profile]
+                             [--extra-vars JSON] [--python-build] [--fresh] [--profile]
 
 One bookworm test host ("bench"; reused if running, --fresh starts it anew) gets, from
 bench/playbooks/peers.yml: the hello app (bench/apps/hello) and a Django 5.2 project
 (bench/apps/page: 50 rows from SQLite through the ORM, a base template and a for-loop table) from
 wsgi.apache.site with the role's defaults, and the peers from Debian's packages (nginx, Apache) and
 PyPI (gunicorn, uWSGI, mod_wsgi-express 6.1.1) in a virtualenv of the system Python, each run with
-its documented production settings (STACKS below).
+its documented production settings (STACKS below). With --python-build, the site's mod_wsgi and
+apps run on CPython compiled by wsgi.apache.python (its defaults: PGO and LTO; python.org's 3.11.2,
+the system's release, from the Debian mirror) instead of Debian's libpython3.11; the peers keep the
+system Python.
 
 Workloads (WORKLOADS): the hello world; the Django page; an endpoint that waits 50 ms, at 256
 connections (capacity) and at 1024 (overload: the non-2xx answers by status); 1 MiB through
@@ -35,6 +38,7 @@ import threading
 import urllib.request
 
 import lib
+import testhost
 
 VENV = "/opt/bench/venv"
 RUN = "/run/bench"
@@ -372,6 +376,8 @@ def main():
     parser.add_argument("--workloads", default="", help=f"comma-separated, of {', '.join(WORKLOADS)} (default all)")
     parser.add_argument("--stacks", default="", help="comma-separated stack names (default all)")
     parser.add_argument("--extra-vars", default="{}", help="JSON for the site role, e.g. to try other defaults")
+    parser.add_argument("--python-build", action="store_true",
+                        help="the site on CPython compiled by wsgi.apache.python (with PGO and LTO)")
     parser.add_argument("--fresh", action="store_true", help="start the bench host anew")
     parser.add_argument("--profile", action="store_true",
                         help="then one more wrk run of the Django page per stack under perf record")
@@ -380,7 +386,11 @@ def main():
     lib.need_command("wrk", "wrk")
     (host,) = lib.hosts(["bench"], args.fresh)
     with tempfile.TemporaryDirectory() as tmp:
-        lib.Play(lib.BENCH / "playbooks" / "peers.yml", lib.inventory([host], tmp), json.loads(args.extra_vars))
+        extra = {**(testhost.cpython_source() if args.python_build else {}), **json.loads(args.extra_vars)}
+        lib.Play(lib.BENCH / "playbooks" / "peers.yml", lib.inventory([host], tmp), extra)
+    site_python = host.ssh("grep -ho 'python-home=[^ ]*' /etc/apache2/sites-enabled/*.conf | head -1 | cut -d= -f2 "
+                           "| xargs -I{} {}/bin/python -c 'import sys; print(sys.version.split()[0], sys.base_prefix)'").stdout
+    print(f"the site's Python (its page app's virtualenv): {site_python.strip()}")
     cores = int(host.ssh("nproc").stdout)
     with lib.client_port_reuse():
         rounds = [one_round(host, args.duration, cores, stacks, workloads, turn) for turn in range(args.rounds)]

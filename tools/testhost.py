@@ -56,7 +56,7 @@ DROPPED_CAPS = (
     "sys_module", "sys_time", "sys_rawio", "mac_admin", "mac_override", "syslog",
     "wake_alarm", "block_suspend", "sys_pacct", "audit_control",
 )
-IMAGE_FORMAT = 4  # bump when the way images are built changes
+IMAGE_FORMAT = 5  # bump when the way images are built changes
 
 SUBNET = ipaddress.ip_network(os.environ.get("WSGIAH_SUBNET", "10.213.0.0/24"))
 BRIDGE = f"{PREFIX}br0"
@@ -126,6 +126,18 @@ def apt_mirror():
 
 def security_mirror(mirror):
     return mirror[: -len("/debian")] + "/debian-security"
+
+
+# python.org's Python-3.11.2.tgz and the SHA-256 python.org publishes for it. Debian's mirror keeps
+# the same file as python3.11's orig tarball, which the test hosts reach where python.org is not.
+CPYTHON_VERSION, CPYTHON_SHA256 = "3.11.2", "2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849"
+
+
+def cpython_source():
+    """wsgi.apache.python's variables for that tarball, from this machine's Debian mirror."""
+    series = ".".join(CPYTHON_VERSION.split(".")[:2])
+    return {"python_version": CPYTHON_VERSION, "python_source_sha256": CPYTHON_SHA256,
+            "python_source_url": f"{apt_mirror()}/pool/main/p/python{series}/python{series}_{CPYTHON_VERSION}.orig.tar.gz"}
 
 
 def pip_index():
@@ -232,7 +244,10 @@ rm -f $R/usr/sbin/policy-rc.d $R/etc/machine-id $R/var/lib/dbus/machine-id
 mkdir -p $R/root/.ssh; chmod 700 $R/root/.ssh
 sed -i 's/^#\?UseDNS.*/UseDNS no/' $R/etc/ssh/sshd_config
 echo 'UseDNS no' >> $R/etc/ssh/sshd_config
-if [ -n "$PIP_INDEX" ]; then printf '[global]\nindex-url = %s\n' "$PIP_INDEX" > $R/etc/pip.conf; fi
+# Every pip trusts that bundle too: Debian's pip does already, a pip from PyPI (in a virtualenv of
+# a Python built from source) would trust only its own copy of certifi's.
+printf '[global]\ncert = %s\n' {bundle} > $R/etc/pip.conf
+if [ -n "$PIP_INDEX" ]; then printf 'index-url = %s\n' "$PIP_INDEX" >> $R/etc/pip.conf; fi
 """
 
 

@@ -41,6 +41,9 @@ def env(environ, start_response):
         "hash_x": hash("x"),
         "dont_write_bytecode": sys.dont_write_bytecode,
         "environment": {k: v for k, v in os.environ.items() if k.startswith("PROBE_")},
+        "python_version": "%d.%d.%d" % sys.version_info[:3],
+        "python_base_prefix": sys.base_prefix,
+        "libpython": sorted({line.split()[-1] for line in open("/proc/self/maps") if "/libpython" in line}),
     })
 
 
