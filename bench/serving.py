@@ -295,7 +295,7 @@ def report(med, stacks, workloads, duration, rounds, cores):
                     f"{m['workers_mib']:.0f}", f"{m['tree_mib']:.0f}", f"{m['cpu_us']['front']:.0f}",
                     f"{m['cpu_us']['workers']:.0f}", f"{m['cpu_us']['wrk']:.0f}",
                     "-" if m["app_cpu_us"] is None else f"{m['app_cpu_us']:.0f}",
-                    f"{site['req_s'] / m['req_s']:.2f}" if site else "-"]
+                    f"{site['req_s'] / m['req_s']:.2f}" if site and m["req_s"] else "-"]
                    for s in rows for m in [med[(s, workload)]]])
 
 
@@ -316,9 +316,11 @@ def verdicts(med):
                 need = 1.0 if peer in gunicorns else 0.95
                 ok.append(lib.verdict(f"page: site >= {need:.2f} x {peer} req/s", site >= need * figure(peer, "page"),
                                       f"{site / figure(peer, 'page'):.2f}x"))
-        best = min((figure(p, "page", "p99_ms"), p) for p in gunicorns + uwsgis if figure(p, "page"))
-        ok.append(lib.verdict("page: site p99 no worse than the best peer's", figure(SITE, "page", "p99_ms") <= best[0],
-                              f"{figure(SITE, 'page', 'p99_ms'):.1f} ms vs {best[0]:.1f} ms ({best[1]})"))
+        peers_p99 = [(figure(p, "page", "p99_ms"), p) for p in gunicorns + uwsgis if figure(p, "page")]
+        if peers_p99:
+            best = min(peers_p99)
+            ok.append(lib.verdict("page: site p99 no worse than the best peer's", figure(SITE, "page", "p99_ms") <= best[0],
+                                  f"{figure(SITE, 'page', 'p99_ms'):.1f} ms vs {best[0]:.1f} ms ({best[1]})"))
     if figure(SITE, "hello"):
         for peer in gunicorns:
             if figure(peer, "hello"):
@@ -388,8 +390,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         extra = {**(testhost.cpython_source() if args.python_build else {}), **json.loads(args.extra_vars)}
         lib.Play(lib.BENCH / "playbooks" / "peers.yml", lib.inventory([host], tmp), extra)
-    site_python = host.ssh("grep -ho 'python-home=[^ ]*' /etc/apache2/sites-enabled/*.conf | head -1 | cut -d= -f2 "
-                           "| xargs -I{} {}/bin/python -c 'import sys; print(sys.version.split()[0], sys.base_prefix)'").stdout
+    home = host.ssh("grep -ho 'python-home=[^ ]*' /etc/apache2/sites-enabled/*.conf | head -1").stdout.strip().split("=")[-1]
+    site_python = host.ssh(f"{home}/bin/python -c 'import sys; print(sys.version.split()[0], sys.base_prefix)'").stdout
     print(f"the site's Python (its page app's virtualenv): {site_python.strip()}")
     cores = int(host.ssh("nproc").stdout)
     with lib.client_port_reuse():

@@ -46,7 +46,7 @@ VARIANTS = {
     "role defaults": ({}, None, None),
     "1 process x 15 threads": (daemon(1, 15), None, None),
     "4 processes x 15 threads": (daemon(4, 15), None, None),
-    "2 processes x 15 threads": (daemon(2, 15), None, None),
+    "2 processes x 5 threads": (daemon(2, 5), None, None),
     "2 processes x 3 threads": (daemon(2, 3), None, None),
     "5 processes x 1 thread": (daemon(5, 1), None, None),
     "5 processes x 3 threads": (daemon(5, 3), None, None),
@@ -65,7 +65,7 @@ VARIANTS = {
 # those last applied.
 ORDER = ["role defaults", "BufferedLogs On", "MaxKeepAliveRequests 0 (unlimited)", "KeepAlive Off", "worker MPM",
          "application group %{RESOURCE}", "switch interval 20 ms", "switch interval 100 ms", "embedded mode (experiment)",
-         "1 process x 15 threads", "4 processes x 15 threads", "2 processes x 15 threads", "2 processes x 3 threads",
+         "1 process x 15 threads", "4 processes x 15 threads", "2 processes x 5 threads", "2 processes x 3 threads",
          "5 processes x 1 thread", "5 processes x 3 threads"]
 HELLO_ONLY = ("embedded mode (experiment)",)  # lib.EMBEDDED_ON configures the hello app
 
