@@ -19,9 +19,10 @@ import json
 import tempfile
 
 import lib
+from serving import APPS
 
 PLAYBOOK = lib.BENCH / "playbooks" / "peers.yml"
-PORTS = {"hello": 8080, "page": 8090}   # serving.py's APPS
+PORTS = {name: app["site_port"] for name, app in APPS.items()}
 VHOST, TUNE_CONF = lib.HELLO_VHOST, lib.BENCH_CONF
 WORKER_MPM = "a2dismod -q mpm_event && a2enmod -q mpm_worker"
 EVENT_MPM = "a2dismod -q mpm_worker; a2enmod -q mpm_event"
