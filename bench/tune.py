@@ -18,6 +18,8 @@ import argparse
 import json
 import tempfile
 
+import yaml
+
 import lib
 from serving import APPS
 
@@ -33,7 +35,9 @@ SWITCH_PTH = "zz-bench-switch-interval.pth"
 
 
 def daemon(processes, threads):
-    return {"site_daemon_defaults": {"processes": processes, "threads": threads, "display_name": "%{GROUP}"}}
+    """The role's daemon defaults with processes x threads."""
+    defaults = yaml.safe_load((lib.ROOT / "roles" / "site" / "defaults" / "main.yml").read_text())["site_daemon_defaults"]
+    return {"site_daemon_defaults": {**defaults, "processes": processes, "threads": threads}}
 
 
 def switch_interval(seconds):
