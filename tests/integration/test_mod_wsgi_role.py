@@ -50,7 +50,7 @@ REFUSALS = [
      ["mod_wsgi_source_archive=\"/nonexistent/mod_wsgi.tar.gz\" is not a file on the controller"]),
     ({"mod_wsgi_source": "git"}, ["mod_wsgi_source", "pip, url, archive", "git"]),
     ({"mod_wsgi_max_request_workers": 130},
-     ["mod_wsgi_max_request_workers=130 is not a positive multiple of 25", "such as 150"]),
+     ["mod_wsgi_max_request_workers=130 is not a positive multiple of 64", "such as 192"]),
 ]
 
 
@@ -97,10 +97,10 @@ def test_packaged_mod_wsgi_is_disabled_and_ours_loads_once(host, inventory):
     assert modules.count("wsgi_module") == 1 and "already loaded" not in modules, modules
     assert "mod_wsgi/5.0.2" in host.ssh("grep -h 'configured -- resuming' /var/log/apache2/error.log | tail -1").stdout
     # All of Apache's request threads run from the start: 16 children (Debian starts 2 and grows
-    # them under load) of 25 worker threads, plus each child's main and listener threads.
+    # them under load) of 64 worker threads, plus each child's main and listener threads.
     def children():
         return host.ssh("ps --ppid $(cat /var/run/apache2/apache2.pid) -o nlwp=").stdout.split()
-    assert wait_for(lambda: children() == ["27"] * 16, 30), children()
+    assert wait_for(lambda: children() == ["66"] * 16, 30), children()
     again = run_play(PLAYBOOK, inventory, {"mod_wsgi_version": "5.0.2"})
     assert again.rc == 0 and again.changed == 0, again
     checked = run_play(PLAYBOOK, inventory, {"mod_wsgi_version": "5.0.2"}, check=True)

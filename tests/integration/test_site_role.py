@@ -42,6 +42,8 @@ def stage_vars(stage):
         app("idle", 8084, daemon={"processes": 1, "threads": 2, "inactivity_timeout": 3, "shutdown_timeout": 2,
                                   "display_name": "wsgi-idle"}),
         app("queue", 8085, daemon={"processes": 1, "threads": 1, "queue_timeout": 2}),
+        # the role's connect_timeout (0): a request that finds the queue full gets 503 at once
+        app("full", 8092, daemon={"processes": 1, "threads": 1, "listen_backlog": 1}),
         app("sockets", 8090, daemon={"processes": 1, "threads": 2, "listen_backlog": 50, "connect_timeout": 7,
                                      "socket_timeout": 4}),
         app("smallheaders", 8086, daemon={"header_buffer_size": 8192}),
@@ -169,14 +171,26 @@ def test_05_queue_timeout_answers_504_instead_of_working_off_the_backlog(host, s
     assert max(a.elapsed for a in answers) < 9, [a.elapsed for a in answers]
 
 
+def test_05b_a_full_queue_is_answered_503_at_once(host, stage_a):
+    busy = in_background(host, 8092, "/sleep?s=6")
+    time.sleep(0.5)
+    # One thread busy and a queue of one (Linux lets a unix socket hold one more than its backlog):
+    # of six more requests, at most two fit; mod_wsgi's default would retry the rest for 15 s.
+    more = [in_background(host, 8092, "/sleep?s=1") for dummy in range(6)]
+    answers = [join() for join in more]
+    assert busy().status == 200
+    refused = [a for a in answers if a.status == 503]
+    assert len(refused) >= 4 and max(a.elapsed for a in refused) < 4, [(a.status, a.elapsed) for a in answers]
+    assert all(a.status in (200, 503) for a in answers), [(a.status, a.elapsed) for a in answers]
+
+
 def test_06_listen_backlog_and_socket_timeouts_are_in_force(host, stage_a):
     vhost = host.ssh("cat /etc/apache2/sites-enabled/wsgi-sockets.conf").stdout
     assert "listen-backlog=50" in vhost and "connect-timeout=7" in vhost and "socket-timeout=4" in vhost
     # ss shows a listening socket's backlog as Send-Q: one daemon socket has 50 (this group of one
-    # process), the others the role's default, as many as Apache's request threads (16 children of
-    # 25, test_mod_wsgi_role counts them), so none of those waits for room in a daemon's queue.
+    # process), one 1 (the app "full"), the others the role's default of 300.
     backlogs = sorted(int(line.split()[3]) for line in host.ssh("ss -xlH").stdout.splitlines() if "/wsgi." in line)
-    assert backlogs.count(50) == 1 and set(backlogs) == {50, 16 * 25}, backlogs
+    assert backlogs.count(50) == 1 and set(backlogs) == {1, 50, 300}, backlogs
     # socket-timeout: Apache gives up on a daemon that stays silent for 4 s (the app sleeps 12).
     silent = get(host, 8090, "/sleep?s=12")
     assert silent.status is not None and silent.status >= 500 and silent.elapsed < 10, (silent.status, silent.elapsed)
