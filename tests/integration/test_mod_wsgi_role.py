@@ -98,9 +98,8 @@ def test_packaged_mod_wsgi_is_disabled_and_ours_loads_once(host, inventory):
     assert "mod_wsgi/5.0.2" in host.ssh("grep -h 'configured -- resuming' /var/log/apache2/error.log | tail -1").stdout
     # All of Apache's request threads run from the start: 16 children (Debian starts 2 and grows
     # them under load) of 64 worker threads, plus each child's main and listener threads.
-    def children():
-        return host.ssh("ps --ppid $(cat /var/run/apache2/apache2.pid) -o nlwp=").stdout.split()
-    assert wait_for(lambda: children() == ["66"] * 16, 30), children()
+    children = "ps --ppid $(cat /var/run/apache2/apache2.pid) -o nlwp="
+    assert wait_for(lambda: host.ssh(children).stdout.split() == ["66"] * 16, 30), host.ssh(children).stdout
     again = run_play(PLAYBOOK, inventory, {"mod_wsgi_version": "5.0.2"})
     assert again.rc == 0 and again.changed == 0, again
     checked = run_play(PLAYBOOK, inventory, {"mod_wsgi_version": "5.0.2"}, check=True)
