@@ -558,7 +558,10 @@ class Host:
         res = subprocess.run(
             ["ssh", "-i", self.identity, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
              "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", f"root@{self.address}", command],
-            text=True, capture_output=True, timeout=timeout, check=False, input=stdin,
+            text=True, capture_output=True, timeout=timeout, check=False,
+            # A /dev/null of its own: ssh makes its stdin non-blocking, which an ansible-playbook sharing
+            # the same open file would refuse ("Ansible requires blocking IO on stdin").
+            **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}),
         )
         if check and res.returncode != 0:
             raise HostCommandError(f"ssh {self.name} {command!r} failed ({res.returncode}): {res.stderr}{res.stdout}")

@@ -47,7 +47,8 @@ class ThisMachine:
     address = "127.0.0.1"
 
     def ssh(self, command, check=True, timeout=300):
-        res = subprocess.run(["bash", "-c", command], text=True, capture_output=True, timeout=timeout, check=False)
+        res = subprocess.run(["bash", "-c", command], text=True, capture_output=True, timeout=timeout, check=False,
+                             stdin=subprocess.DEVNULL)
         if check and res.returncode != 0:
             raise AssertionError(f"{command!r} failed here ({res.returncode}): {res.stderr}{res.stdout}")
         return res
@@ -104,7 +105,7 @@ def run_play(playbook, inventory, extra_vars=None, env=None, ansible_playbook="a
         proc = subprocess.run(
             [ansible_playbook, "-i", str(inventory), str(playbook), "-e", f"@{fh.name}", *(["--check"] if check else [])],
             text=True, capture_output=True, cwd=cwd, env={**os.environ, "ANSIBLE_NOCOLOR": "1", **(env or {})},
-            timeout=1200, check=False,
+            timeout=1200, check=False, stdin=subprocess.DEVNULL,
         )
     finally:
         os.unlink(fh.name)

@@ -101,7 +101,7 @@ class LocalController:
 
     def run(self, program, *args, env=None, cwd=None, timeout=1200):
         done = subprocess.run([str(self.bin / program), *map(str, args)], capture_output=True, text=True,
-                              cwd=cwd or self.work, timeout=timeout, check=False,
+                              cwd=cwd or self.work, timeout=timeout, check=False, stdin=subprocess.DEVNULL,
                               env={**os.environ, "ANSIBLE_NOCOLOR": "1", **(env or {})})
         return Ran(done.returncode, done.stdout, done.stderr)
 

@@ -105,7 +105,7 @@ def files_digest(host, where="/etc /srv /var/lib/wsgi-apache /usr/local"):
 def run_adhoc(host, inventory, module, args):
     """Run one module on the host; its result as a dict."""
     proc = subprocess.run(["ansible", "-i", str(inventory), "all", "-o", "-m", module, "-a", args], text=True,
-                          capture_output=True, cwd=ROOT, timeout=300, check=False,
+                          capture_output=True, cwd=ROOT, timeout=300, check=False, stdin=subprocess.DEVNULL,
                           env={**os.environ, "ANSIBLE_NOCOLOR": "1"})
     assert proc.returncode == 0 and " => " in proc.stdout, proc.stdout + proc.stderr
     return json.loads(proc.stdout.split(" => ", 1)[1])
