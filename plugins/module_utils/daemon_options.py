@@ -12,7 +12,9 @@ mod_wsgi release (``WSGIPythonHashSeed``) are here too.
 Facts come from mod_wsgi's own sources and release notes: ranges and defaults
 are those of ``wsgi_daemon.c`` (6.1.1); ``since`` is the first release that
 accepts the option, or 4.1.0 (the oldest release this collection builds) for
-options that are older than that.
+options that are older than that; ``until`` is the first release that no
+longer accepts it (None: every release since).  The table has every option
+mod_wsgi 6.1.1 parses, and the two that 6.0.0 removed.
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ import re
 #   path   absolute path
 #   paths  list of absolute paths, written colon separated
 #   text   free text, quoted when it holds spaces
+#   octal  permission bits as a string of octal digits (umask), 0 to 0777
+#   flag   On or Off (true or false)
 INT_MAX = 2 ** 31 - 1
 INT64_MAX = 2 ** 63 - 1
 
 
 class Option(object):
-    __slots__ = ("name", "kind", "unit", "minimum", "maximum", "default", "since", "doc")
+    __slots__ = ("name", "kind", "unit", "minimum", "maximum", "default", "since", "doc", "until")
 
-    def __init__(self, name, kind, unit, minimum, maximum, default, since, doc):
+    def __init__(self, name, kind, unit, minimum, maximum, default, since, doc, until=None):
         self.name = name
         self.kind = kind
         self.unit = unit
@@ -45,6 +49,7 @@ class Option(object):
         self.default = default
         self.since = since
         self.doc = doc
+        self.until = until
 
     @property
     def key(self):
@@ -52,8 +57,8 @@ class Option(object):
         return self.name.replace("-", "_")
 
 
-def _o(name, kind, unit, minimum, maximum, default, since, doc):
-    return Option(name, kind, unit, minimum, maximum, default, since, doc)
+def _o(name, kind, unit, minimum, maximum, default, since, doc, until=None):
+    return Option(name, kind, unit, minimum, maximum, default, since, doc, until)
 
 
 # In the order they are written into the directive.
@@ -70,12 +75,22 @@ OPTIONS = (
        "Request threads in each daemon process."),
     _o("display-name", "text", None, None, None, None, "4.1.0",
        "Process name shown by ps; %{GROUP} expands to the group name."),
+    _o("umask", "octal", None, 0, 0o777, None, "4.1.0",
+       "umask of the daemon processes, as octal digits such as '0027' (default: the one Apache started with)."),
+    _o("chroot", "path", None, None, None, None, "4.1.0",
+       "Run the daemon processes in this chroot jail (Apache must start as root; mod_wsgi calls it deprecated)."),
+    _o("script-user", "name", None, None, None, None, "4.1.0",
+       "Answer 403 unless the WSGI script file is owned by this user (name or #uid); not with script-group."),
+    _o("script-group", "name", None, None, None, None, "4.1.0",
+       "Answer 403 unless the WSGI script file belongs to this group (name or #gid); not with script-user."),
     _o("home", "path", None, None, None, None, "4.1.0",
        "Working directory of the daemon processes; since 4.1.0 also puts '' first on sys.path."),
     _o("python-home", "path", None, None, None, None, "4.1.0",
        "sys.prefix of the Python environment (a virtualenv) the processes use."),
     _o("python-path", "paths", None, None, None, None, "4.1.0",
        "Directories added to sys.path."),
+    _o("python-eggs", "path", None, None, None, None, "4.1.0",
+       "The Python egg cache directory (PYTHON_EGG_CACHE); it must exist, writable by the daemon user."),
     _o("lang", "text", None, None, None, None, "4.1.0", "LANG of the daemon processes."),
     _o("locale", "text", None, None, None, None, "4.1.0", "Locale (LC_ALL) of the daemon processes."),
     _o("stack-size", "bytes", "bytes", 1, INT_MAX, None, "4.1.0",
@@ -108,10 +123,18 @@ OPTIONS = (
        "A request not taken by a daemon process within this long gets 504 (every release's code; the 4.1.0 notes say 503); 0: off."),
     _o("listen-backlog", "int", "connections", 0, INT_MAX, 100, "4.1.0",
        "Backlog of the daemon's listening socket."),
+    _o("socket-user", "name", None, None, None, None, "4.4.1",
+       "Owner of the daemon's listening socket (name or #uid), for Apache children that run as another user."),
+    _o("send-buffer-size", "bytes", "bytes", 512, INT_MAX, 0, "4.1.0",
+       "Socket buffer for data from the daemon to Apache; 0: the system's default."),
+    _o("receive-buffer-size", "bytes", "bytes", 512, INT_MAX, 0, "4.1.0",
+       "Socket buffer for data from Apache to the daemon; 0: the system's default."),
     _o("header-buffer-size", "bytes", "bytes", 8192, INT_MAX, 32768, "4.1.0",
        "Largest response header line the daemon may return; mod_wsgi's minimum is 8192."),
     _o("response-buffer-size", "bytes", "bytes", 65536, INT_MAX, 65536, "4.4.7",
        "Buffer for response content from the daemon; mod_wsgi's minimum is 65536."),
+    _o("response-socket-timeout", "int", "seconds", 0, INT_MAX, 0, "4.5.13",
+       "Timeout of writes of the response to the client; 0: socket-timeout's."),
     _o("response-flush-delay", "int", "milliseconds", 0, INT_MAX, None, "6.1.0",
        "Delay before a partial response is flushed to the client."),
     _o("switch-interval", "float", "seconds", 0.0, None, None, "6.0.0",
@@ -123,11 +146,20 @@ OPTIONS = (
        "RLIMIT_DATA of each process, in bytes; enforced only where the platform does (see rlimit_info)."),
     _o("virtual-memory-limit", "bytes", "bytes", 0, INT64_MAX, 0, "4.1.0",
        "RLIMIT_AS (or RLIMIT_VMEM) of each process, in bytes; enforced only where the platform does."),
+    _o("server-metrics", "flag", None, None, None, "Off", "4.2.0",
+       "Let the app read Apache's scoreboard through mod_wsgi.server_metrics()."),
+    _o("newrelic-config-file", "path", None, None, None, None, "4.1.0",
+       "New Relic agent configuration file for the daemon processes.", until="6.0.0"),
+    _o("newrelic-environment", "text", None, None, None, None, "4.1.0",
+       "New Relic agent environment for the daemon processes.", until="6.0.0"),
 )
 
 BY_KEY = dict((option.key, option) for option in OPTIONS)
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_ID = re.compile(r"^#[0-9]+$")  # a user or group by number, as Apache's User and Group take them
+_OCTAL = re.compile(r"^[0-7]{1,4}$")
+_FLAGS = {"on": "On", "off": "Off", "true": "On", "false": "Off"}
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgGtT])(?:i?[bB])?\s*$")
 _SIZE_FACTOR = {"k": 2 ** 10, "m": 2 ** 20, "g": 2 ** 30, "t": 2 ** 40}
 
@@ -177,11 +209,25 @@ def check_value(option, value, where):
             raise OptionError("%s is not a whole number: set it to an integer%s" % (
                 shown, " of %s" % option.unit if option.unit else ""))
         number = int(value)
+        if number == option.default:  # mod_wsgi takes its default even outside the range (buffer sizes' 0)
+            return number
         if number < option.minimum or (option.maximum is not None and number > option.maximum):
-            raise OptionError("%s is out of range: %s must be between %d and %d%s" % (
+            raise OptionError("%s is out of range: %s must be between %d and %d%s%s" % (
                 shown, option.name, option.minimum, option.maximum,
-                " %s" % option.unit if option.unit else ""))
+                " %s" % option.unit if option.unit else "",
+                " (or %d, mod_wsgi's default)" % option.default
+                if isinstance(option.default, int) and option.default < option.minimum else ""))
         return number
+    if option.kind == "octal":
+        if not isinstance(value, str) or not _OCTAL.match(value.strip()) or int(value, 8) > option.maximum:
+            raise OptionError("%s is not a umask: write it as a quoted string of octal digits, such as '0027'%s" % (
+                shown, " (YAML reads an unquoted 0027 as the number 23)" if isinstance(value, int) else ""))
+        return "0%03o" % int(value, 8)
+    if option.kind == "flag":
+        text = str(value).strip().lower()
+        if text not in _FLAGS:
+            raise OptionError("%s is not On or Off: set it to true or false" % shown)
+        return _FLAGS[text]
     if option.kind == "float":
         try:
             number = float(value)
@@ -191,8 +237,8 @@ def check_value(option, value, where):
             raise OptionError("%s is not a positive number of %s" % (shown, option.unit))
         return number
     if option.kind == "name":
-        if not isinstance(value, str) or not _NAME.match(value):
-            raise OptionError("%s is not a user or group name" % shown)
+        if not isinstance(value, str) or not (_NAME.match(value) or _ID.match(value)):
+            raise OptionError("%s is not a user or group name (or #number)" % shown)
         return value
     if option.kind in ("names", "paths"):
         items = value.split("," if option.kind == "names" else ":") if isinstance(value, str) else value
@@ -248,7 +294,17 @@ def validate(options, module_version=None, where="daemon"):
             raise OptionError("%s.%s needs mod_wsgi %s or newer, and this host gets mod_wsgi %s: "
                               "remove the option or set mod_wsgi_version to %s or newer" % (
                                   where, option.key, option.since, module_version, option.since))
+        if module_version and option.until and version_tuple(module_version) >= version_tuple(option.until):
+            if where is None:
+                raise OptionError("--%s was removed in mod_wsgi %s, and the module is mod_wsgi %s: "
+                                  "remove the option" % (option.name, option.until, module_version))
+            raise OptionError("%s.%s was removed in mod_wsgi %s, and this host gets mod_wsgi %s: "
+                              "remove the option, or set mod_wsgi_version to a release before %s" % (
+                                  where, option.key, option.until, module_version, option.until))
         checked.append((option, check_value(option, options[option.key], where)))
+    if {"script_user", "script_group"} <= set(option.key for option, value in checked):
+        raise OptionError("%s sets both script-user and script-group: mod_wsgi takes one of them, remove the other"
+                          % ("the command line" if where is None else where))
     return checked
 
 
@@ -311,4 +367,6 @@ def doc_line(option):
     if option.default is not None:
         facts.append("mod_wsgi default %s" % option.default)
     facts.append("since %s" % option.since)
+    if option.until:
+        facts.append("removed in %s" % option.until)
     return "C(%s) (%s): %s" % (option.key, ", ".join(facts), option.doc)

@@ -384,6 +384,32 @@ def test_setup_server_writes_a_control_script_that_runs_httpd(machine, hello_dir
     assert wait_for(lambda: get(machine, 8107, "/", timeout=2).status is None, 20)
 
 
+def test_mod_wsgi_express_server_options_are_in_force(machine, hello):
+    """--limit-request-body, --keep-alive-timeout, --server-backlog and --daemon-backlog as mod_wsgi-express
+    spells them, and --umask, a WSGIDaemonProcess option of the table."""
+    server = hello(8108, "--limit-request-body", "1000", "--keep-alive-timeout", "0", "--server-backlog", "77",
+                   "--daemon-backlog", "33", "--umask", "0027")
+    assert get(machine, 8108, "/", body=b"x" * 2000).status == 413
+    small = get(machine, 8108, "/", body=b"x" * 500)
+    assert small.status == 200 and small.all("Connection") == ["close"], small.headers
+    listening = machine.ssh("ss -ltnH 'sport = :8108'").stdout.split()
+    assert listening[2] == "77", listening  # Send-Q of a listening socket: its backlog
+    sockets = [line.split() for line in machine.ssh("ss -xlH").stdout.splitlines() if f"{server.root}/wsgi." in line]
+    assert [fields[3] for fields in sockets] == ["33"], sockets
+    conf = machine.ssh(f"cat {server.root}/httpd.conf").stdout
+    assert "umask=0027" in conf and "listen-backlog=33" in conf
+
+
+def test_setup_only_writes_the_server_root_and_starts_nothing(machine, hello_dir):
+    root = "/tmp/setup-only-8109"
+    machine.ssh(f"rm -rf {root}")
+    done = machine.run_express("start-server", f"{hello_dir}/app.wsgi", "--setup-only", "--port", "8109",
+                               "--user", "www-data", "--server-root", root)
+    assert done.returncode == 0 and "changed      wrote apachectl, handler.wsgi, httpd.conf" in done.stdout, done
+    assert machine.ssh(f"{root}/apachectl configtest 2>&1").stdout.strip() == "Syntax OK"
+    assert not processes_of(machine, root) and get(machine, 8109, "/", timeout=2).status is None
+
+
 # ---------------------------------------------------------------------------- Django
 
 @pytest.fixture(scope="module")
@@ -426,6 +452,19 @@ def test_runmodwsgi_serves_the_project_and_its_static_files(host, django_project
     finally:
         host.ssh("kill -TERM $(cat /tmp/wsgi-express-8110/httpd.pid) 2>/dev/null || true")
     assert wait_for(lambda: get(host, 8110, "/", timeout=2).status is None, 20)
+
+
+def test_runmodwsgi_setup_only_as_public_projects_use_it(host, django_project):
+    """./manage.py runmodwsgi --setup-only --port ... --server-root ..., then the generated apachectl."""
+    root = "/tmp/runmodwsgi-setup-only"
+    done = manage(host, django_project, "runmodwsgi", "--setup-only", "--port", "8111", "--user", "www-data",
+                  "--server-root", root)
+    assert done.returncode == 0 and not processes_of(host, root), done
+    host.ssh(f"{root}/apachectl start")
+    try:
+        assert wait_for(lambda: get(host, 8111, "/", timeout=5).status == 200, 30)
+    finally:
+        host.ssh(f"{root}/apachectl stop")
 
 
 def test_runmodwsgi_without_wsgi_application_says_so(host, django_project):

@@ -36,7 +36,9 @@ def stage_vars(stage):
         app("probe", 8081, https_port=8441, static=[{"url": "/static", "path": "static"}],
             environment={"PROBE_GREETING": "hello", "PROBE_NUMBER": 7},
             daemon={"processes": 2, "threads": 2, "supplementary_groups": ["adm", "users"]}),
-        app("sub", 8082, application_group="probe-sub"),
+        # options mod_wsgi 6.1.1 parses that the table lacked before issue 16
+        app("sub", 8082, application_group="probe-sub",
+            daemon={"umask": "0027", "server_metrics": True, "response_socket_timeout": 30, "send_buffer_size": 0}),
         app("timeouts", 8083, daemon={"processes": 2, "threads": 1, "request_timeout": 3, "shutdown_timeout": 2,
                                       "display_name": "wsgi-timeouts"}),
         app("idle", 8084, daemon={"processes": 1, "threads": 2, "inactivity_timeout": 3, "shutdown_timeout": 2,
@@ -247,6 +249,15 @@ def test_11_supplementary_groups_are_exactly_those(host, stage_a):
     assert seen["groups"] == sorted(["adm", "users", "wsgi-probe"])
     other = get(host, 8082, "/env").json()
     assert other["groups"] == ["wsgi-sub"]
+
+
+def test_11b_umask_and_server_metrics_reach_the_daemon(host, stage_a):
+    sub, probe = get(host, 8082, "/env").json(), get(host, 8081, "/env").json()
+    assert (sub["umask"], sub["server_metrics"]) == ("0027", True), sub
+    # Left out: the umask Apache started with, and no scoreboard (mod_wsgi's default).
+    assert probe["umask"] != "0027" and probe["server_metrics"] is False, probe
+    vhost = host.ssh("cat /etc/apache2/sites-enabled/wsgi-sub.conf").stdout
+    assert "response-socket-timeout=30" in vhost and "send-buffer-size=0" in vhost, vhost
 
 
 def restart_daemons(host, label, how=None):

@@ -9,13 +9,17 @@ from wsgi_express import __version__, discovery, server
 from wsgi_express._shared import rlimits
 from wsgi_express._shared.daemon_options import BY_KEY, check_value
 from wsgi_express.errors import ConfigurationError, from_table
-from wsgi_express.options import Parser, add_module_arguments, add_server_arguments
+from wsgi_express.options import Parser, add_module_arguments, add_server_arguments, add_setup_only
 
 PROG = "wsgi-express"
 
 
 def start_server(ns, application=None, environ=None, command="start-server"):
-    """Configure, write the server root (Apache checks it first), print the summary, exec httpd."""
+    """Configure, write the server root (Apache checks it first), print the summary, exec httpd;
+    with --setup-only, what setup-server does instead."""
+    if getattr(ns, "setup_only", False):
+        ns.dry_run = False
+        return setup_server(ns, application, environ)
     setup = server.configure(ns, command, application, environ)
     server.write(setup)
     print("%s %s: serving on Apache httpd with mod_wsgi" % (PROG, __version__))
@@ -25,8 +29,8 @@ def start_server(ns, application=None, environ=None, command="start-server"):
     server.start(setup)
 
 
-def setup_server(ns):
-    setup = server.configure(ns, "setup-server", check_port=False)
+def setup_server(ns, application=None, environ=None):
+    setup = server.configure(ns, "setup-server", application, environ, check_port=False)
     changed = server.write(setup, dry_run=ns.dry_run)
     for line in setup.summary:
         print(line)
@@ -98,6 +102,7 @@ def parser():
     commands.required = True
     start = commands.add_parser("start-server", help="Serve the app with httpd in the foreground.")
     add_server_arguments(start)
+    add_setup_only(start)
     start.set_defaults(run=start_server)
     setup = commands.add_parser("setup-server", help="Write the server root and an apachectl script, for systemd.")
     add_server_arguments(setup)

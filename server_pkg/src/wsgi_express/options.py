@@ -15,14 +15,20 @@ from wsgi_express._shared.daemon_options import OPTIONS
 DEFAULT_PORT = 8000
 SERVER_TOKENS = ("Prod", "Major", "Minor", "Min", "OS", "Full")
 LOG_LEVELS = ("emerg", "alert", "crit", "error", "warn", "notice", "info", "debug")
-# Flags with a second spelling: mod_wsgi-express calls home --working-directory.
-ALIASES = {"home": ["--working-directory"]}
+# Flags with a second spelling: mod_wsgi-express's names for home and listen-backlog.
+ALIASES = {"home": ["--working-directory"], "listen_backlog": ["--daemon-backlog"]}
+# mod_wsgi-express's defaults, kept where they change what a client sees.
+LIMIT_REQUEST_BODY = 10485760
+KEEP_ALIVE_TIMEOUT = 2
+SERVER_BACKLOG = 500
 
 
 def _metavar(option):
     if option.unit:
         return option.unit.upper()
-    return {"names": "GROUP,...", "paths": "DIR", "path": "DIR", "name": "NAME"}.get(option.kind, "TEXT")
+    if option.kind == "path" and option.name.endswith("-file"):
+        return "FILE"
+    return {"names": "GROUP,...", "paths": "DIR", "path": "DIR", "name": "NAME", "octal": "OCTAL"}.get(option.kind, "TEXT")
 
 
 def add_daemon_arguments(parser):
@@ -35,6 +41,9 @@ def add_daemon_arguments(parser):
         if option.kind in ("paths", "names"):
             kwargs["action"] = "append"
             kwargs["help"] += " Repeat the flag for more."
+        elif option.kind == "flag":  # as mod_wsgi-express: the flag alone turns it on
+            kwargs.update(action="store_const", const="on")
+            del kwargs["metavar"]
         group.add_argument(*flags, **kwargs)
 
 
@@ -83,6 +92,20 @@ def add_server_arguments(parser, application=True):
                              "daemons restart, with no new configuration.")
     server.add_argument("--skip-import-check", action="store_true",
                         help="Do not import the application once before starting Apache.")
+    server.add_argument("--limit-request-body", default=LIMIT_REQUEST_BODY, metavar="BYTES",
+                        help="LimitRequestBody: a larger request body is refused with 413 "
+                             "(default: %d, 10 MiB, as mod_wsgi-express; 0: no limit)." % LIMIT_REQUEST_BODY)
+    server.add_argument("--keep-alive-timeout", default=KEEP_ALIVE_TIMEOUT, metavar="SECONDS",
+                        help="KeepAliveTimeout: how long an idle client connection is kept open "
+                             "(default: %d, as mod_wsgi-express; 0: KeepAlive Off)." % KEEP_ALIVE_TIMEOUT)
+    server.add_argument("--server-backlog", default=SERVER_BACKLOG, metavar="CONNECTIONS",
+                        help="ListenBacklog: connections the kernel queues for Apache (default: %d, as "
+                             "mod_wsgi-express)." % SERVER_BACKLOG)
+    server.add_argument("--max-clients", metavar="NUMBER",
+                        help="Apache's request threads (MaxRequestWorkers), in children of 25; at least "
+                             "(default) twice the daemon threads.")
+    server.add_argument("--pid-file", metavar="FILE",
+                        help="Where Apache writes its process ID (default: httpd.pid in the server root).")
     security = parser.add_argument_group("security (defaults that hide and refuse; these flags undo them)")
     security.add_argument("--server-tokens", default="Prod", choices=SERVER_TOKENS,
                           help="ServerTokens: what the Server header says (default: Prod, 'Apache' alone).")
@@ -108,6 +131,13 @@ def add_server_arguments(parser, application=True):
     apache.add_argument("--include-file", action="append", default=[], metavar="FILE",
                         help="Include this Apache configuration file at the end. Repeat for more.")
     add_daemon_arguments(parser)
+
+
+def add_setup_only(parser):
+    """start-server's and runmodwsgi's --setup-only, as mod_wsgi-express's."""
+    parser.add_argument("--setup-only", action="store_true",
+                        help="Write the server root and its apachectl script, as setup-server does, and "
+                             "exit instead of starting Apache.")
 
 
 def add_module_arguments(parser):

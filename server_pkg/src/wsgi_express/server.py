@@ -46,6 +46,14 @@ def _port(flag, value):
     return int(text)
 
 
+def _count(flag, value):
+    """A whole number >= 0 given for flag, or ConfigurationError."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ConfigurationError("%s=%s is not a whole number: give one, 0 or more" % (flag, value))
+    return int(text)
+
+
 def _existing(flag, path, kind="file"):
     test = os.path.isdir if kind == "directory" else os.path.isfile
     if not test(path):
@@ -181,9 +189,9 @@ class _ImportCheck(object):
             discovery.write_json(self.record, [self.key, self.loaded])
 
 
-def _mpm(daemon):
-    """Apache worker threads: room for twice the daemon threads, whole children of 25."""
-    capacity = 2 * daemon_value(daemon, "processes") * daemon_value(daemon, "threads")
+def _mpm(daemon, max_clients=None):
+    """Apache worker threads: room for twice the daemon threads, or max_clients if more, whole children of 25."""
+    capacity = max(2 * daemon_value(daemon, "processes") * daemon_value(daemon, "threads"), max_clients or 0)
     servers = max(1, -(-capacity // THREADS_PER_CHILD))
     return {"servers": servers, "threads": THREADS_PER_CHILD, "workers": servers * THREADS_PER_CHILD}
 
@@ -347,6 +355,11 @@ def configure(ns, command, application=None, environ=None, check_port=True):
     document_root = _existing("--document-root", ns.document_root, "directory") if ns.document_root else None
     includes = [_existing("--include-file", path) for path in ns.include_file]
     server_root = os.path.abspath(ns.server_root or "/tmp/wsgi-express-%d" % port)
+    limits = {"limit_request_body": _count("--limit-request-body", ns.limit_request_body),
+              "keep_alive_timeout": _count("--keep-alive-timeout", ns.keep_alive_timeout),
+              "server_backlog": _count("--server-backlog", ns.server_backlog)}
+    max_clients = _count("--max-clients", ns.max_clients) if ns.max_clients is not None else None
+    pid_file = os.path.abspath(ns.pid_file) if ns.pid_file else os.path.join(server_root, "httpd.pid")
     environ = dict(environ or {}, **dict(ns.environment))
 
     if check_port:
@@ -389,7 +402,7 @@ def configure(ns, command, application=None, environ=None, check_port=True):
         "error_log": "/dev/stderr" if to_terminal else os.path.join(server_root, "error_log"),
         "access_log": ("/dev/stdout" if to_terminal else os.path.join(server_root, "access_log"))
         if ns.access_log else None,
-        "log_level": ns.log_level, "mpm": _mpm(daemon),
+        "log_level": ns.log_level, "mpm": _mpm(daemon, max_clients), "pid_file": pid_file, **limits,
         "document_root": document_root or os.path.join(server_root, "htdocs"),
         "serve_document_root": bool(document_root), "url_aliases": aliases,
         "enable_sendfile": ns.enable_sendfile, "dont_write_bytecode": ns.dont_write_bytecode,

@@ -62,6 +62,9 @@ CASES = [
      "--httpd-executable={script} is not an executable file"),
     (["start-server", "{script}", "--port", "{busy}"], "is already in use"),
     (["setup-server", "{script}", "--threads", "-1"], "--threads=-1 is out of range"),
+    (["setup-server", "{script}", "--limit-request-body", "10M"], "--limit-request-body=10M is not a whole number"),
+    (["start-server", "{script}", "--keep-alive-timeout", "-1"], "--keep-alive-timeout=-1 is not a whole number"),
+    (["setup-server", "{script}", "--umask", "0029"], "--umask=0029 is not a umask"),
     (["check-rlimits", "--cpu-time-limit", "1.5"], "--cpu-time-limit=1.5 is not a whole number"),
     (["module-location", "--module-path", "/nonexistent.so"], "--module-path=/nonexistent.so does not exist"),
 ]

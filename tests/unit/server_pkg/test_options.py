@@ -44,10 +44,15 @@ SAME = [
       "--python-path", "/srv/lib", "--python-path", "/srv/more", "--display-name", "my app"],
      {"inactivity_timeout": 300, "maximum_requests": 1000, "home": "/srv/app", "python_path": ["/srv/lib", "/srv/more"],
       "display_name": "my app"}),
+    # --server-metrics takes no value, as mod_wsgi-express's does
+    (["--server-metrics", "--umask", "0027", "--send-buffer-size", "0", "--response-socket-timeout", "30",
+      "--python-eggs", "/tmp/eggs"],
+     {"server_metrics": True, "umask": "0027", "send_buffer_size": 0, "response_socket_timeout": 30,
+      "python_eggs": "/tmp/eggs"}),
 ]
 
 
-@pytest.mark.parametrize("flags,options", SAME, ids=["sizes", "limits", "sockets", "paths"])
+@pytest.mark.parametrize("flags,options", SAME, ids=["sizes", "limits", "sockets", "paths", "6.1.1-only"])
 def test_launcher_and_site_role_render_the_same_directive(flags, options):
     launcher = server.daemon_directive(server.daemon_options(parse(*flags), SCRIPT, "www-data", "www-data", 8000),
                                        "6.1.1")

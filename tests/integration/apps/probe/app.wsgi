@@ -23,6 +23,21 @@ def _query(environ):
     return dict(pairs)
 
 
+def _umask():
+    """The process's umask as Linux reports it (no os.umask() round trip, which other threads would see)."""
+    with open("/proc/self/status") as status:
+        return next((line.split()[1] for line in status if line.startswith("Umask:")), None)
+
+
+def _server_metrics():
+    """Whether mod_wsgi.server_metrics() gives this process Apache's scoreboard."""
+    try:
+        import mod_wsgi  # pylint: disable=import-outside-toplevel
+        return mod_wsgi.server_metrics() is not None
+    except Exception:  # pylint: disable=broad-except
+        return False
+
+
 def env(environ, start_response):
     if os.environ.get("PROBE_UNHEALTHY"):  # a release that loads but does not work
         return _json(start_response, {"unhealthy": True}, "503 Service Unavailable")
@@ -44,6 +59,8 @@ def env(environ, start_response):
         "python_version": "%d.%d.%d" % sys.version_info[:3],
         "python_base_prefix": sys.base_prefix,
         "libpython": sorted({line.split()[-1] for line in open("/proc/self/maps") if "/libpython" in line}),
+        "umask": _umask(),
+        "server_metrics": _server_metrics(),
     })
 
 

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from wsgi_express import cli
 from wsgi_express.errors import ConfigurationError
-from wsgi_express.options import add_server_arguments
+from wsgi_express.options import add_server_arguments, add_setup_only
 
 
 def _static_alias():
@@ -31,6 +31,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         add_server_arguments(parser, application=False)
+        add_setup_only(parser)
 
     def handle(self, *args, **options):
         wsgi_application = getattr(settings, "WSGI_APPLICATION", None)
