@@ -18,7 +18,6 @@ def start_server(ns, application=None, environ=None, command="start-server"):
     """Configure, write the server root (Apache checks it first), print the summary, exec httpd;
     with --setup-only, what setup-server does instead."""
     if getattr(ns, "setup_only", False):
-        ns.dry_run = False
         return setup_server(ns, application, environ)
     setup = server.configure(ns, command, application, environ)
     server.write(setup)
@@ -31,11 +30,12 @@ def start_server(ns, application=None, environ=None, command="start-server"):
 
 def setup_server(ns, application=None, environ=None):
     setup = server.configure(ns, "setup-server", application, environ, check_port=False)
-    changed = server.write(setup, dry_run=ns.dry_run)
+    dry_run = getattr(ns, "dry_run", False)  # start-server --setup-only and runmodwsgi --setup-only have none
+    changed = server.write(setup, dry_run=dry_run)
     for line in setup.summary:
         print(line)
     print("control      %s/apachectl start|stop|restart|graceful|configtest|foreground" % setup.server_root)
-    verb = "would write" if ns.dry_run else "wrote"
+    verb = "would write" if dry_run else "wrote"
     print("changed      %s" % ("%s %s" % (verb, ", ".join(changed)) if changed else "nothing"))
     return 0
 
