@@ -24,10 +24,14 @@ import traceback
 
 
 def load(application_type, entry_point, callable_object="application"):
-    """The WSGI callable of a script file or of a module ('pkg.mod' or 'pkg.mod:name')."""
+    """The WSGI callable of a script file, of a module ('pkg.mod' or 'pkg.mod:name') or of a Paste
+    Deploy configuration file (paste)."""
     if application_type == "script":
         namespace = runpy.run_path(entry_point, run_name="_wsgi_app_script")
         name, application = callable_object, namespace.get(callable_object)
+    elif application_type == "paste":
+        from paste.deploy import loadapp  # pylint: disable=import-outside-toplevel,import-error
+        name, application = "main", loadapp("config:%s" % os.path.abspath(entry_point))
     else:
         module_name, dummy, name = entry_point.partition(":")
         name = name or callable_object

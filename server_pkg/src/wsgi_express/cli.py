@@ -17,7 +17,7 @@ PROG = "wsgi-express"
 def start_server(ns, application=None, environ=None, command="start-server"):
     """Configure, write the server root (Apache checks it first), print the summary, exec httpd;
     with --setup-only, what setup-server does instead."""
-    if getattr(ns, "setup_only", False):
+    if ns.setup_only:
         return setup_server(ns, application, environ)
     setup = server.configure(ns, command, application, environ)
     server.write(setup)
@@ -107,6 +107,7 @@ def parser():
     setup = commands.add_parser("setup-server", help="Write the server root and an apachectl script, for systemd.")
     add_server_arguments(setup)
     setup.add_argument("--dry-run", action="store_true", help="Report what would be written; write nothing.")
+    add_setup_only(setup, implied=True)
     setup.set_defaults(run=setup_server)
     config = commands.add_parser("module-config", help="Print the LoadModule line (and WSGIPythonHome).")
     add_module_arguments(config)

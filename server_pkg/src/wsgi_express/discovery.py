@@ -195,6 +195,17 @@ def compiled_in(httpd):
     return set(MEMO.ask(httpd, "-l", ask))
 
 
+def rotatelogs():
+    """Apache's rotatelogs: next to httpd (apxs's SBINDIR), else on PATH or in /usr/bin."""
+    sbindir = apxs_query("SBINDIR")
+    return _which(["rotatelogs"], ([sbindir] if sbindir else []) + list(SBIN_DIRS) + ["/usr/bin"])
+
+
+def bash():
+    """bash, for an apachectl that renames the process it starts (exec -a); None if there is none."""
+    return _which(["bash"], ["/bin", "/usr/bin"])
+
+
 def mime_types():
     return next((path for path in MIME_TYPES if os.path.isfile(path)), None)
 
@@ -214,11 +225,12 @@ def load_modules(builtin, modules_dir, wanted):
     return lines
 
 
-def mpm_module(builtin, modules_dir):
-    """The MPM to load: event, else worker, else prefork; None when httpd has one built in."""
+def mpm_module(builtin, modules_dir, preferred=()):
+    """The MPM to load: the first of ``preferred`` (--server-mpm) whose module is there, else event, worker,
+    prefork; None when httpd has one built in."""
     if builtin & {"event.c", "worker.c", "prefork.c"}:
         return None
-    for mpm in ("event", "worker", "prefork"):
+    for mpm in list(preferred) + ["event", "worker", "prefork"]:
         if os.path.isfile(os.path.join(modules_dir, "mod_mpm_%s.so" % mpm)):
             return ("mpm_%s_module" % mpm, "mod_mpm_%s.so" % mpm)
     raise ConfigurationError("no Apache MPM module (mod_mpm_event.so, ...) in %s: give --modules-directory"

@@ -21,6 +21,20 @@ def load(application_type, entry_point, callable_object="application"):
         raise LookupError("%s (see --callable-object)" % exc) from None
 
 
+def mounted(application, mount_point):
+    """The app as WSGIHandlerScript (--document-root) should call it: Apache splits a URL at its first
+    path segment that is no file, so SCRIPT_NAME becomes the mount point and PATH_INFO the rest again."""
+    prefix = mount_point.rstrip("/")
+
+    def handle(environ, start_response):
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        if path == prefix or path.startswith(prefix + "/"):
+            environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix, path[len(prefix):]
+        return application(environ, start_response)
+
+    return handle
+
+
 def read_environment(path):
     """Update os.environ from a JSON object in ``path`` (--environment-file), if there is one."""
     try:

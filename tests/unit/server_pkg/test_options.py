@@ -54,8 +54,8 @@ SAME = [
 
 @pytest.mark.parametrize("flags,options", SAME, ids=["sizes", "limits", "sockets", "paths", "6.1.1-only"])
 def test_launcher_and_site_role_render_the_same_directive(flags, options):
-    launcher = server.daemon_directive(server.daemon_options(parse(*flags), SCRIPT, "www-data", "www-data", 8000),
-                                       "6.1.1")
+    launcher = server.daemon_directive(server.PROCESS_GROUP,
+                                       server.daemon_options(parse(*flags), SCRIPT, "www-data", "www-data", 8000), "6.1.1")
     # The launcher's own defaults, written out as a site role user would.
     defaults = {"user": "www-data", "group": "www-data", "display_name": "(wsgi:8000)",
                 "home": "/srv/app", "python_home": __import__("sys").prefix}

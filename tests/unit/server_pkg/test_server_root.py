@@ -44,8 +44,9 @@ def test_the_memo_keeps_only_what_the_last_start_asked(tmp_path):
 
 def setup_for(root, value, httpd="/bin/true", files=True):
     """A Setup with given files (no template rendering) deciding ``value``; httpd -t is ``httpd``."""
+    logs = {"directory": str(root), "error": None, "access": None, "startup": None, "rotatelogs": None}
     setup = server.Setup({"server_root": str(root), "httpd": httpd, "document_root": str(root / "htdocs"),
-                          "value": value}, (("httpd.conf", 0o644),), [])
+                          "mount_point": "/", "logs": logs, "value": value}, (("httpd.conf", 0o644),), [])
     if files:
         setup._files = {"httpd.conf": ("Listen %s\n" % value, 0o644)}  # pylint: disable=protected-access
     return setup
@@ -135,7 +136,7 @@ def test_a_new_login_does_not_repeat_the_import_check_but_another_setting_does(t
 def test_logs_are_made_private_and_an_open_one_is_narrowed(tmp_path):
     root = tmp_path / "root"
     setup = setup_for(root, 8000)
-    setup.context.update(error_log=str(root / "error_log"), access_log="/dev/stdout")
+    setup.context["logs"].update(error=str(root / "error_log"), access="/dev/stdout")
     old = os.umask(0o022)
     try:
         assert server.write(setup) == ["httpd.conf"]
@@ -144,7 +145,7 @@ def test_logs_are_made_private_and_an_open_one_is_narrowed(tmp_path):
     assert oct(os.stat(root / "error_log").st_mode & 0o777) == "0o640"
     os.chmod(root / "error_log", 0o644)  # as an earlier release left it
     again = setup_for(root, 8000, files=False)
-    again.context.update(error_log=str(root / "error_log"), access_log=None)
+    again.context["logs"].update(error=str(root / "error_log"), access=None)
     assert server.write(again, dry_run=True) == ["error_log"]
     assert oct(os.stat(root / "error_log").st_mode & 0o777) == "0o644", "a dry run changed it"
     assert server.write(again) == ["error_log"]
