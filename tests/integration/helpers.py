@@ -23,9 +23,9 @@ class Answer:
         return [value for key, value in self.headers if key.lower() == name.lower()]
 
 
-def get(host, port, path, https=False, timeout=60, body=None):
-    """One request from this machine to host (a test host, or this machine), a POST of body when given;
-    errors of the connection are an Answer too."""
+def get(host, port, path, https=False, timeout=60, body=None, headers=None):
+    """One request from this machine to host (a test host, or this machine), a POST of body when given,
+    with the given request headers; errors of the connection are an Answer too."""
     if https:
         conn = http.client.HTTPSConnection(host.address, port, timeout=timeout,
                                            context=ssl._create_unverified_context())
@@ -33,7 +33,7 @@ def get(host, port, path, https=False, timeout=60, body=None):
         conn = http.client.HTTPConnection(host.address, port, timeout=timeout)
     started = time.monotonic()
     try:
-        conn.request("GET" if body is None else "POST", path, body=body)
+        conn.request("GET" if body is None else "POST", path, body=body, headers=headers or {})
         resp = conn.getresponse()
         return Answer(resp.status, resp.getheaders(), resp.read(), time.monotonic() - started)
     except (OSError, http.client.HTTPException) as exc:

@@ -8,9 +8,11 @@ connection (and leaves Apache running on port 80) and the package goes into a vi
 Debian's python3.  A Django project made by django-admin is served by manage.py runmodwsgi on the
 test host.
 """
+import gzip
 import json
 import re
 import shlex
+import subprocess
 import time
 
 import pytest
@@ -34,6 +36,11 @@ ROLE_VARS = {"express_apps": [{
 HELLO = ("def application(environ, start_response):\n"
          "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
          "    return [b'%s']\n")
+# An app that answers with the text values of its WSGI environ, as JSON.
+ENVIRON = ("import json\n"
+           "def application(environ, start_response):\n"
+           "    start_response('200 OK', [('Content-Type', 'application/json')])\n"
+           "    return [json.dumps({k: v for k, v in environ.items() if isinstance(v, str)}).encode()]\n")
 
 
 @pytest.fixture(scope="module")
@@ -258,6 +265,7 @@ def hello_dir(machine):
                 f" && echo static-hello > {HELLO_DIR}/static/s.txt && echo doc-file > {HELLO_DIR}/docs/page.txt"
                 f" && echo 'import not_installed_here' > {HELLO_DIR}/broken.wsgi")
     write_hello(machine, "one")
+    machine.ssh(f"cat > {HELLO_DIR}/environ.wsgi <<'EOF'\n{ENVIRON}EOF")
     return HELLO_DIR
 
 
@@ -283,7 +291,7 @@ def test_start_server_serves_prints_the_url_and_stops_on_sigterm(machine, hello)
     static = get(machine, 8101, "/static/s.txt")
     assert static.status == 200 and static.body == b"static-hello\n"
     out = server.output()
-    assert "URL          http://localhost:8101/" in out and "1 process(es) x 15 thread(s)" in out
+    assert "URL          http://localhost:8101/" in out and "1 process(es) x 5 thread(s)" in out
     assert server.processes()
     assert server.stop(), "processes left after SIGTERM: %s" % server.processes()
     assert "caught SIGTERM, shutting down" in machine.ssh(f"cat {server.root}/error_log").stdout
@@ -398,6 +406,67 @@ def test_mod_wsgi_express_server_options_are_in_force(machine, hello):
     assert [fields[3] for fields in sockets] == ["33"], sockets
     conf = machine.ssh(f"cat {server.root}/httpd.conf").stdout
     assert "umask=0027" in conf and "listen-backlog=33" in conf
+
+
+def test_mod_wsgi_express_options_users_use_most_as_a_client_sees_them(machine, hello_dir):
+    """A mod_wsgi-express command line with the options public projects use most: the app at a mount
+    point, a SetEnv, the client's address from X-Forwarded-For, gzip, /server-status to this machine only,
+    and logs in a directory of their own, with the formats given."""
+    logs = "/tmp/wsgi-express-logs-8110"
+    machine.ssh(f"rm -rf {logs}")
+    server = Server(machine, 8110, [f"{hello_dir}/environ.wsgi", "--mount-point", "/app", "--setenv", "STAGE", "prod",
+                                    "--trust-proxy-header", "X-Forwarded-For", "--compress-responses",
+                                    "--server-status", "--log-directory", logs, "--access-log",
+                                    "--access-log-format", "%h %>s %U wsgi-express", "--error-log-format", "[%l] %M",
+                                    "--startup-log"])
+    try:
+        assert server.up("/app/"), server.output()
+        seen = get(machine, 8110, "/app/x/y", headers={"X-Forwarded-For": "203.0.113.9"}).json()
+        assert (seen["SCRIPT_NAME"], seen["PATH_INFO"], seen["STAGE"], seen["REMOTE_ADDR"]) == \
+            ("/app", "/x/y", "prod", "203.0.113.9"), seen
+        assert get(machine, 8110, "/elsewhere").status == 404
+        gzipped = get(machine, 8110, "/app/", headers={"Accept-Encoding": "gzip"})
+        assert gzipped.all("Content-Encoding") == ["gzip"], gzipped.headers
+        assert json.loads(gzip.decompress(gzipped.body))["SCRIPT_NAME"] == "/app"
+        status = machine.ssh("curl -s http://127.0.0.1:8110/server-status?auto").stdout
+        assert "ServerMPM: event" in status, status
+        if machine.address != "127.0.0.1":  # from another machine
+            assert get(machine, 8110, "/server-status").status == 403
+        assert machine.ssh(f"ls {logs}").stdout.split() == ["access_log", "error_log", "startup_log"]
+        access = machine.ssh(f"cat {logs}/access_log").stdout
+        assert " 200 /app/x/y wsgi-express\n" in access and " 404 /elsewhere wsgi-express\n" in access, access
+    finally:
+        assert server.stop()
+    # ErrorLogFormat "[%l] %M": the level in brackets, then the message alone
+    assert re.search(r"^\[notice\] AH\d+: caught SIGTERM, shutting down$", machine.ssh(f"cat {logs}/error_log").stdout,
+                     re.M)
+
+
+def test_https_only_http2_and_a_server_name_as_a_client_sees_them(machine):
+    """--https-only redirects to HTTPS, --http2 speaks h2, --server-name refuses other host names and sends
+    the bare domain of a www. name to it; --ssl-certificate names the certificate and key by one path; no
+    application given: the welcome page."""
+    cert = "/tmp/wsgi-express-site"
+    machine.ssh(f"openssl req -x509 -newkey rsa:2048 -nodes -keyout {cert}.key -out {cert}.crt -days 2 "
+                f"-subj /CN=www.example.test 2>/dev/null && chmod 644 {cert}.key")
+    server = Server(machine, 8111, ["--https-port", "8112", "--ssl-certificate", cert, "--https-only", "--http2",
+                                    "--server-name", "www.example.test", "--hsts-policy", "max-age=60"])
+    try:
+        assert server.up(), server.output()
+        redirect = get(machine, 8111, "/x?y=1", headers={"Host": "www.example.test"})
+        assert (redirect.status, redirect.all("Location")) == (302, ["https://www.example.test:8112/x?y=1"])
+        bare = get(machine, 8111, "/", headers={"Host": "example.test"})
+        assert (bare.status, bare.all("Location")) == (301, ["https://www.example.test:8112/"])
+        assert get(machine, 8111, "/", headers={"Host": "evil.example"}).status == 403
+        curl = subprocess.run(["curl", "-sk", "--http2", "--resolve", f"www.example.test:8112:{machine.address}",
+                               "-D", "-", "https://www.example.test:8112/"],
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert curl.stdout.startswith("HTTP/2 200"), curl
+        assert "strict-transport-security: max-age=60" in curl.stdout.lower()
+        assert "<h1>wsgi-express is working</h1>" in curl.stdout
+        assert "application  none given: the welcome page" in server.output()
+    finally:
+        assert server.stop()
 
 
 def test_setup_only_writes_the_server_root_and_starts_nothing(machine, hello_dir):

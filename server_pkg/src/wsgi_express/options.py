@@ -20,6 +20,25 @@ SERVER_TOKENS = ("Prod", "Major", "Minor", "Min", "OS", "Full")
 LOG_LEVELS = ("emerg", "alert", "crit", "error", "warn", "notice", "info", "debug")
 # Flags with a second spelling: mod_wsgi-express's names for home and listen-backlog.
 ALIASES = {"home": ["--working-directory"], "listen_backlog": ["--daemon-backlog"]}
+# mod_wsgi-express's defaults for daemon process options, where they differ from mod_wsgi's own: a
+# command line written for mod_wsgi-express behaves the same here.
+EXPRESS_DEFAULTS = {"threads": 5, "request_timeout": 60, "queue_timeout": 45, "socket_timeout": 60,
+                    "connect_timeout": 15, "startup_timeout": 15, "shutdown_timeout": 5, "graceful_timeout": 15,
+                    "deadlock_timeout": 60}
+# Where wsgi-express deliberately differs from mod_wsgi-express 6.1.1 on an option both have (the
+# migration guide shows these beside the option).
+DIFFERENCES = {
+    "--user": "as root, required, and refused if its uid is 0 (mod_wsgi-express falls back to a default account)",
+    "--group": "default: the --user's primary group",
+    "--hsts-policy": "sent on every HTTPS response, with or without --https-only",
+    "--max-clients": "Apache's threads, in children of 25; default twice the daemon threads (mod_wsgi-express: "
+                     "1.5 times)",
+    "--log-level": "checked: one of Apache's levels",
+    "--process-group": "default: express (mod_wsgi-express: HOST:PORT)",
+    "--entry-point": "a module must look like pkg.mod or pkg.mod:callable",
+    "--include-file": "checked: the file must exist",
+    "--setup-only": "also accepted by setup-server, which sets up only anyway",
+}
 # mod_wsgi-express's defaults, kept where they change what a client sees.
 LIMIT_REQUEST_BODY = 10485760
 KEEP_ALIVE_TIMEOUT = 2
@@ -39,8 +58,9 @@ def add_daemon_arguments(parser):
     for option in OPTIONS:
         flags = ["--" + option.name] + ALIASES.get(option.key, [])
         # argparse formats help with %: the table's "%{GROUP}" must reach it as "%%{GROUP}".
-        kwargs = {"dest": option.key, "metavar": _metavar(option), "default": None,
-                  "help": option.doc.replace("%", "%%")}
+        doc = option.doc + (" Default: %s, as mod_wsgi-express." % EXPRESS_DEFAULTS[option.key]
+                            if option.key in EXPRESS_DEFAULTS else "")
+        kwargs = {"dest": option.key, "metavar": _metavar(option), "default": None, "help": doc.replace("%", "%%")}
         if option.kind in ("paths", "names"):
             kwargs["action"] = "append"
             kwargs["help"] += " Repeat the flag for more."

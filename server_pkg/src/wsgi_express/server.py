@@ -19,7 +19,7 @@ from wsgi_express._shared.daemon_options import BY_KEY, OPTIONS, python_hash_see
 from wsgi_express._shared import tls
 from wsgi_express._shared.layout import module_version
 from wsgi_express.errors import ConfigurationError, from_table
-from wsgi_express.options import PROCESS_GROUP, REFUSED
+from wsgi_express.options import EXPRESS_DEFAULTS, PROCESS_GROUP, REFUSED
 
 RELOAD_INTERVAL = 1.0
 IMPORT_CHECK_TIMEOUT = 120
@@ -257,8 +257,8 @@ def daemon_options(ns, application, user, group, port):
             options[option.key] = ",".join(options[option.key])
     if application[0] == "script" and options["home"] is None:
         options["home"] = os.path.dirname(application[1])
-    defaults = {"home": os.getcwd(), "python_home": sys.prefix, "display_name": "(wsgi:%d)" % port,
-                "user": user, "group": group}
+    defaults = dict(EXPRESS_DEFAULTS, home=os.getcwd(), python_home=sys.prefix, display_name="(wsgi:%d)" % port,
+                    user=user, group=group)
     for key, value in defaults.items():
         if options[key] is None:
             options[key] = value

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""mod_wsgi-express's own start-server options, read from the mod_wsgi sdist on the package index, and
+the migration guide's table of them beside wsgi-express's.
+
+    python3 tools/express_upstream.py            write docs/wsgi-express-migration.md's table
+    python3 tools/express_upstream.py --check    exit 1 if the table is not what it would write
+
+The sdist comes from the index this machine's pip uses (its configured index-url, else pip's default),
+is checked against the SHA-256 the index publishes, and is kept in ~/.cache/wsgi-apache/sdists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import os
+import pathlib
+import ssl
+import subprocess
+import sys
+import tarfile
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+UPSTREAM_VERSION = "6.1.1"
+CACHE = pathlib.Path(os.environ.get("WSGIAH_CACHE", pathlib.Path.home() / ".cache" / "wsgi-apache")) / "sdists"
+GUIDE = ROOT / "docs" / "wsgi-express-migration.md"
+BEGIN, END = "<!-- BEGIN options table: tools/express_upstream.py -->", "<!-- END options table -->"
+# A value for each option a user would give, where the option's type or default does not say
+# (wsgi-express checks these where mod_wsgi-express takes any string).
+SAMPLES = {"--application-type": "module", "--server-mpm": "worker", "--log-level": "info", "--auth-type": "Digest",
+           "--map-head-to-get": "On", "--telemetry-service": "unix:/run/metrics.sock", "--mount-point": "/app"}
+
+
+def _pip_config(name):
+    done = subprocess.run([sys.executable, "-m", "pip", "config", "get", name], capture_output=True, text=True,
+                          check=False)
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def index_url():
+    """The package index this machine's pip uses."""
+    url = os.environ.get("PIP_INDEX_URL") or _pip_config("global.index-url")
+    if not url:
+        from pip._internal.models.index import PyPI  # pylint: disable=import-outside-toplevel
+        url = PyPI.simple_url
+    return url.rstrip("/")
+
+
+def _context():
+    cert = os.environ.get("PIP_CERT") or _pip_config("global.cert")
+    return ssl.create_default_context(cafile=cert or None)
+
+
+def sdist(version=UPSTREAM_VERSION):
+    """The path of mod_wsgi-VERSION.tar.gz, downloaded once and checked against the index's SHA-256."""
+    name = "mod_wsgi-%s.tar.gz" % version
+    path = CACHE / name
+    if path.exists():
+        return path
+    context = _context()
+    request = urllib.request.Request(index_url() + "/mod-wsgi/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(request, context=context, timeout=120) as answer:
+        files = json.load(answer)["files"]
+    found = [entry for entry in files if entry["filename"] == name]
+    if not found:
+        raise SystemExit("express_upstream: %s is not on %s" % (name, index_url()))
+    with urllib.request.urlopen(found[0]["url"], context=context, timeout=300) as answer:
+        data = answer.read()
+    if hashlib.sha256(data).hexdigest() != found[0]["hashes"]["sha256"]:
+        raise SystemExit("express_upstream: %s does not match the SHA-256 the index publishes" % name)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".part").write_bytes(data)
+    path.with_suffix(".part").replace(path)
+    return path
+
+
+def _literal(node):
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return None
+
+
+def options(version=UPSTREAM_VERSION):
+    """Each option start-server shows in --help on Linux: {flag, action, nargs, type, choices, default}."""
+    with tarfile.open(sdist(version)) as tar:
+        source = tar.extractfile("mod_wsgi-%s/src/express/options.py" % version).read().decode()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "add_option"):
+            continue
+        targets = _literal(node.args[0]).split("|")
+        if "hidden" in targets or not {"all", "unix"} & set(targets):
+            continue
+        keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+        if getattr(keywords.get("help"), "attr", None) == "SUPPRESS_HELP":
+            continue
+        entry = {"flag": next(_literal(arg) for arg in node.args[1:] if str(_literal(arg)).startswith("--"))}
+        for key in ("action", "nargs", "type", "choices", "default"):
+            entry[key] = _literal(keywords[key]) if key in keywords else None
+        if "callback" in keywords:  # check_percentage: a float in 0-1
+            entry["type"] = "float"
+        found.append(entry)
+    return found
+
+
+def sample(option):
+    """The arguments a user gives with the option."""
+    if option["action"] in ("store_true", "store_false"):
+        return [option["flag"]]
+    value = SAMPLES.get(option["flag"])
+    if value is None:
+        value = {"int": "7", "float": "0.5"}.get(option["type"] or "string", "value")
+    return [option["flag"]] + [value] * (option["nargs"] or 1)
+
+
+def _ours():
+    sys.path.insert(0, str(ROOT / "server_pkg" / "src"))
+    from wsgi_express import cli, options as ours  # pylint: disable=import-outside-toplevel
+    return cli.parser(), ours
+
+
+def _start_server(parser):
+    # argparse keeps the subcommands' parsers in its subparsers action
+    action = next(a for a in parser._actions if a.dest == "command")  # pylint: disable=protected-access
+    return action.choices["start-server"]
+
+
+def compare(found=None):
+    """[(upstream flag, our flag or None, note)] for every upstream option."""
+    parser, ours = _ours()
+    start = _start_server(parser)
+    by_flag = {flag: action for action in start._actions for flag in action.option_strings}  # pylint: disable=protected-access
+    refused = {flag: why for flag, why in ours.REFUSED.values()}
+    rows = []
+    for option in found or options():
+        flag = option["flag"]
+        action = by_flag.get(flag)
+        if flag in refused:
+            rows.append((flag, None, "refused: " + refused[flag]))
+        elif action is None:
+            rows.append((flag, None, "not recognized"))
+        else:
+            note = ours.DIFFERENCES.get(flag, "")
+            rows.append((flag, flag, note))
+    return rows
+
+
+def table(rows):
+    lines = ["| mod_wsgi-express %s | wsgi-express | notes |" % UPSTREAM_VERSION, "|---|---|---|"]
+    for flag, mine, note in rows:
+        lines.append("| `%s` | %s | %s |" % (flag, "`%s`" % mine if mine else "—", note.replace("|", "\\|")))
+    return "\n".join(lines)
+
+
+def rendered_guide():
+    text = GUIDE.read_text()
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    return "%s%s\n%s\n%s%s" % (head, BEGIN, table(compare()), END, tail)
+
+
+def main(argv=None):
+    args = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    args.add_argument("--check", action="store_true")
+    ns = args.parse_args(argv)
+    wanted = rendered_guide()
+    if ns.check:
+        if GUIDE.read_text() != wanted:
+            print("%s: its options table is out of date: run python3 tools/express_upstream.py" % GUIDE, file=sys.stderr)
+            return 1
+        return 0
+    GUIDE.write_text(wanted)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
