@@ -3,7 +3,7 @@
     python3 bench/express.py [--runs 7] [--fresh]
 
 On the bench host (see serving.py; the same playbook sets it up), each launcher starts the same
-hello app, alternating ours and theirs, --runs times each, each in a server root of its own that
+hello app with the same ten mod_wsgi-express options (OPTIONS), alternating ours and theirs, --runs times each, each in a server root of its own that
 it keeps from one start to the next (both launchers' default); ours is also timed with its server
 root removed before each start (rendering, configuration test and discovery all done anew). A timer on the host itself (no SSH in
 the measured path) starts the command and polls the port every 10 ms until a 200; then the RSS of
@@ -17,7 +17,11 @@ import lib
 
 VENV = "/opt/bench/venv"
 APP_DIR = "/srv/bench/hello"
-COMMON = "--port 8003 --user www-data --group www-data"
+# Ten options of those public projects use most, given to both launchers as they are.
+OPTIONS = ("--processes 2 --threads 4 --request-timeout 30 --limit-request-body 1048576 --keep-alive-timeout 5 "
+           "--access-log --compress-responses --trust-proxy-header X-Forwarded-For --setenv STAGE bench "
+           "--server-status")
+COMMON = f"--port 8003 --user www-data --group www-data {OPTIONS}"
 OURS = (f"{VENV}/bin/wsgi-express start-server --application-type module --entry-point hello:application "
         f"--working-directory {APP_DIR} {COMMON} --server-root /tmp/express-bench-ours")
 # name: (command, directory removed before each start, untimed)
@@ -63,6 +67,51 @@ print(json.dumps({"first_200_s": first, "tree_mib": rss / 1024}))
 '''
 
 
+# Runs on the host: start the command, then ask it what a client asks, and print what came back.
+SEEN = r'''
+import gzip, json, os, shlex, signal, subprocess, sys, time, urllib.error, urllib.request
+proc = subprocess.Popen(shlex.split(sys.argv[1]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                        start_new_session=True)
+
+def ask(path, body=None, headers=None):
+    request = urllib.request.Request("http://127.0.0.1:8003" + path, data=body, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+    except OSError:
+        return None, {}, b""
+
+deadline = time.monotonic() + 60
+while ask("/")[0] != 200 and time.monotonic() < deadline and proc.poll() is None:
+    time.sleep(0.05)
+seen = {}
+status, headers, body = ask("/", headers={"Accept-Encoding": "gzip"})
+seen["GET / with gzip"] = [status, headers.get("Content-Encoding"), gzip.decompress(body).decode()
+                           if headers.get("Content-Encoding") == "gzip" else body.decode()]
+seen["POST of 2 MiB"] = ask("/", body=b"x" * 2 * 1024 * 1024)[0]
+status, headers, body = ask("/server-status?auto")
+seen["/server-status?auto"] = [status, b"ServerMPM" in body]
+seen["Keep-Alive header"] = ask("/")[1].get("Keep-Alive")
+os.killpg(proc.pid, signal.SIGTERM)
+try:
+    proc.wait(30)
+except subprocess.TimeoutExpired:
+    os.killpg(proc.pid, signal.SIGKILL)
+print(json.dumps(seen))
+'''
+
+
+def compare(host):
+    """What a client sees from each launcher with the same command line: (rows, all the same)."""
+    seen = {name: json.loads(host.ssh(f"python3 - {json.dumps(command)}", stdin=SEEN, timeout=180).stdout)
+            for name, (command, clean) in LAUNCHERS.items() if clean is None}
+    ours, theirs = seen.values()
+    rows = [[what, json.dumps(ours[what]), json.dumps(theirs[what])] for what in theirs]
+    return rows, ours == theirs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=7, help="starts of each launcher (alternating)")
@@ -93,6 +142,10 @@ def main():
                       f"{cold['first_200_s'] / theirs['first_200_s']:.2f}x mod_wsgi-express's time"),
           lib.verdict("wsgi-express tree no larger", ours["tree_mib"] <= theirs["tree_mib"],
                       f"{ours['tree_mib'] / theirs['tree_mib']:.2f}x mod_wsgi-express's RSS")]
+    rows, same = compare(host)
+    print("\nwhat a client sees, the same command line on both")
+    lib.table(["request", "wsgi-express", "mod_wsgi-express"], rows)
+    ok.append(lib.verdict("a client sees the same", same, "%d requests compared" % len(rows)))
     print(json.dumps({"medians": med}))
     return 0 if all(ok) else 1
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """mod_wsgi-express's own start-server options, read from the mod_wsgi sdist on the package index, and
 the migration guide's table of them beside wsgi-express's.
 
@@ -134,7 +133,7 @@ def compare(found=None):
     parser, ours = _ours()
     start = _start_server(parser)
     by_flag = {flag: action for action in start._actions for flag in action.option_strings}  # pylint: disable=protected-access
-    refused = {flag: why for flag, why in ours.REFUSED.values()}
+    refused = dict(ours.REFUSED.values())
     rows = []
     for option in found or options():
         flag = option["flag"]

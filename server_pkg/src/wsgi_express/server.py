@@ -489,16 +489,16 @@ def _services(ns, user, group):
     return services
 
 
-def _features(ns, tls_setup, logs, document_root, services):
+def _features(ns, tls_setup, document_root):
     """The Apache modules the options use (FEATURE_MODULES keys)."""
-    wanted = {"reqtimeout": True, "rewrite": bool(document_root) or bool(tls_setup and tls_setup["only"])
-              or bool(ns.server_name and ns.server_name.lower().startswith("www.")) or bool(ns.rewrite_rules),
-              "ssl": bool(tls_setup), "headers": bool(tls_setup and tls_setup["hsts_policy"]) or bool(ns.proxy_mount_point
-                                                                                                    or ns.proxy_virtual_host),
+    https_only = bool(tls_setup and tls_setup["only"])
+    www = bool(ns.server_name and ns.server_name.lower().startswith("www."))
+    proxy = bool(ns.proxy_mount_point or ns.proxy_virtual_host)
+    wanted = {"reqtimeout": True, "rewrite": bool(document_root or ns.rewrite_rules) or https_only or www,
+              "ssl": bool(tls_setup), "headers": bool(tls_setup and tls_setup["hsts_policy"]) or proxy,
               "http2": ns.http2, "deflate": ns.compress_responses, "status": ns.server_status or bool(ns.server_metrics),
-              "env": bool(ns.setenv or ns.passenv), "dir": bool(ns.directory_index),
-              "autoindex": ns.directory_listing, "proxy": bool(ns.proxy_mount_point or ns.proxy_virtual_host),
-              "auth": bool(ns.auth_user_script), "host": ns.server_status or ns.allow_localhost,
+              "env": bool(ns.setenv or ns.passenv), "dir": bool(ns.directory_index), "autoindex": ns.directory_listing,
+              "proxy": proxy, "auth": bool(ns.auth_user_script), "host": ns.server_status or ns.allow_localhost,
               "cgid": ns.with_cgi}
     return [module for feature, used in wanted.items() if used for module in FEATURE_MODULES[feature]]
 
@@ -591,7 +591,7 @@ def configure(ns, command, application=None, environ=None, check_port=True):
             seed = python_hash_seed(ns.python_hash_seed, version, "--python-hash-seed")
         builtin = discovery.compiled_in(httpd)
         mpm = discovery.mpm_module(builtin, modules_dir, ns.server_mpm)
-        wanted = ([mpm] if mpm else []) + list(BASE_MODULES) + _features(ns, tls_setup, logs, document_root, services)
+        wanted = ([mpm] if mpm else []) + list(BASE_MODULES) + _features(ns, tls_setup, document_root)
         modules = discovery.load_modules(builtin, modules_dir, wanted)
     except ConfigurationError:
         if check:
