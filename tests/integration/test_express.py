@@ -469,6 +469,43 @@ def test_https_only_http2_and_a_server_name_as_a_client_sees_them(machine):
         assert server.stop()
 
 
+def test_every_option_at_once_is_a_configuration_apache_accepts(machine, hello_dir):
+    """mod_wsgi-express options of every kind in one command line (files Apache serves, HTTPS with client
+    certificates, virtual hosts, proxying, logging with rotation, access control and service scripts,
+    mod_wsgi directives, telemetry): Apache's own configuration test accepts what setup-server writes."""
+    root, files = "/tmp/wsgi-express-everything", "/tmp/wsgi-express-everything-files"
+    app = f"{hello_dir}/app.wsgi"
+    machine.ssh(f"rm -rf {root} {files} && mkdir -p {files}/docs {files}/sockets && echo 'RewriteRule ^old$ /new [R=301,L]' > "
+                f"{files}/rules.conf && echo 'export STAGE=x' > {files}/envvars && openssl req -x509 -newkey "
+                f"rsa:2048 -nodes -keyout {files}/site.key -out {files}/site.crt -days 2 -subj /CN=www.example.test "
+                f"2>/dev/null")
+    args = ["setup-server", app, "--user", "www-data", "--server-root", root, "--port", "8113",
+            "--https-port", "8114", "--ssl-certificate", f"{files}/site", "--ssl-certificate-chain-file",
+            f"{files}/site.crt", "--ssl-ca-certificate-file", f"{files}/site.crt", "--ssl-verify-client", "/secure",
+            "--ssl-environment", "--https-only", "--hsts-policy", "max-age=60", "--server-name", "www.example.test",
+            "--server-alias", "alias.example.test", "--allow-localhost", "--http2", "--mount-point", "/app",
+            "--document-root", f"{files}/docs", "--directory-index", "index.html", "--directory-listing",
+            "--allow-override", "FileInfo", "--error-document", "404", "/missing.html", "--error-override",
+            "--rewrite-rules", f"{files}/rules.conf", "--with-cgi", "--add-handler", ".py", app,
+            "--proxy-mount-point", "/api", "http://127.0.0.1:9/", "--proxy-virtual-host", "api.example.test",
+            "http://127.0.0.1:9/", "--proxy-timeout", "30", "--trust-proxy-header", "X-Forwarded-For",
+            "--trust-proxy", "127.0.0.1", "--compress-responses", "--server-status", "--server-metrics",
+            "--chunked-request", "--map-head-to-get", "off", "--disable-reloading", "--orphan-interpreter",
+            "--ignore-activity", "/health", "--python-warnings", "ignore::DeprecationWarning",
+            "--telemetry-service", f"unix:{files}/t.sock", "--slow-requests", "2.5", "--telemetry-options", "All",
+            "--service-script", "tasks", app, "--service-log-file", "tasks", "tasks.log",
+            "--host-access-script", app, "--auth-user-script", app, "--auth-group-script", app, "--auth-type",
+            "Digest", "--setenv", "STAGE", "prod", "--passenv", "HOME", "--envvars-script", f"{files}/envvars",
+            "--log-directory", f"{files}/logs", "--startup-log", "--access-log", "--access-log-format", "combined",
+            "--error-log-format", "[%t] %M", "--rotate-logs", "--max-log-size", "2", "--initial-workers", "0.5",
+            "--minimum-spare-workers", "0.2", "--maximum-spare-workers", "0.8", "--server-mpm", "worker",
+            "--process-name", "everything-httpd", "--socket-prefix", f"{files}/sockets", "--header-timeout", "10",
+            "--body-timeout", "0", "--application-group", "app", "--process-group", "web"]
+    done = machine.run_express(*args)
+    assert done.returncode == 0 and "changed      wrote apachectl, handler.wsgi, httpd.conf" in done.stdout, done
+    assert machine.ssh(f"{root}/apachectl configtest 2>&1").stdout.strip() == "Syntax OK"
+
+
 def test_setup_only_writes_the_server_root_and_starts_nothing(machine, hello_dir):
     root = "/tmp/setup-only-8109"
     machine.ssh(f"rm -rf {root}")

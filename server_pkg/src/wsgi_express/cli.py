@@ -1,8 +1,12 @@
-"""The ``wsgi-express`` command: start-server, setup-server, module-config, module-location, check-rlimits."""
+"""The ``wsgi-express`` command: start-server, setup-server, module-config, module-location, install-module,
+check-rlimits."""
 
 from __future__ import annotations
 
+import filecmp
 import json
+import os
+import shutil
 import sys
 
 from wsgi_express import __version__, discovery, server
@@ -56,6 +60,28 @@ def module_config(ns):
 
 def module_location(ns):
     print(_module(ns))
+    return 0
+
+
+def install_module(ns):
+    """Copy the module into Apache's modules directory (unless the same file is there), then print the
+    lines that load it, as mod_wsgi-express's install-module does."""
+    source = discovery.module_location(ns.module_path)  # --modules-directory is where it goes
+    discovery.check_module_python(source)
+    modules_dir = discovery.modules_directory(ns.modules_directory)
+    target = os.path.join(modules_dir, os.path.basename(source))
+    if not (os.path.exists(target) and filecmp.cmp(source, target, shallow=False)):
+        staged = target + ".new"
+        try:
+            shutil.copyfile(source, staged)
+            os.chmod(staged, 0o644)
+            os.replace(staged, target)
+        except OSError as exc:
+            raise ConfigurationError("cannot install %s into %s: %s (run as root, or give --modules-directory)"
+                                     % (source, modules_dir, exc.strerror))
+        print("# installed %s" % target, file=sys.stderr)
+    print('LoadModule wsgi_module "%s"' % target)
+    print('WSGIPythonHome "%s"' % sys.prefix)
     return 0
 
 
@@ -115,6 +141,13 @@ def parser():
     location = commands.add_parser("module-location", help="Print the path of the mod_wsgi module.")
     add_module_arguments(location)
     location.set_defaults(run=module_location)
+    install = commands.add_parser("install-module", help="Copy the mod_wsgi module into Apache's modules "
+                                                         "directory and print the lines that load it.")
+    install.add_argument("--modules-directory", metavar="DIR",
+                         help="Where to install it (default: Apache's modules directory, apxs -q LIBEXECDIR).")
+    install.add_argument("--module-path", metavar="FILE",
+                         help="The module to install (default: the one module-location names).")
+    install.set_defaults(run=install_module)
     check = commands.add_parser("check-rlimits", help="Probe whether this platform enforces the rlimits "
                                                       "behind memory-limit, virtual-memory-limit, cpu-time-limit.")
     for key in ("memory_limit", "virtual_memory_limit", "cpu_time_limit"):

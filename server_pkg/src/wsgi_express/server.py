@@ -642,7 +642,7 @@ def configure(ns, command, application=None, environ=None, check_port=True):
         "services": services, "python_home": daemon["python_home"], "home": daemon["home"],
         "host_access_script": files["--host-access-script"], "auth_user_script": files["--auth-user-script"],
         "auth_group_script": files["--auth-group-script"], "auth_type": ns.auth_type, "auth_group": ns.auth_group,
-        "socket_prefix": os.path.abspath(ns.socket_prefix) if ns.socket_prefix else server_root,
+        "socket_prefix": _existing("--socket-prefix", ns.socket_prefix, "directory") if ns.socket_prefix else server_root,
         "process_name": ns.process_name, "shell": shell,
     }
     names = TEMPLATES + (("apachectl", 0o755),) if command == "setup-server" else TEMPLATES

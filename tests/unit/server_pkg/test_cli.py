@@ -147,3 +147,17 @@ def test_check_rlimits_fails_when_a_limit_asked_for_cannot_be_set():
     report = json.loads(done.stdout)
     assert report["rlimits"]["RLIMIT_DATA"]["accepted"] is False
     assert report["unenforced"] == ["memory-limit"] and done.returncode == 1
+
+
+def test_install_module_copies_once_and_prints_the_lines_that_load_it(tmp_path, build_module):
+    module = build_module(tmp_path / "mod_wsgi-built.so")
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    first = express("install-module", "--module-path", str(module), "--modules-directory", str(modules))
+    assert first.returncode == 0, first.stderr
+    target = modules / "mod_wsgi-built.so"
+    assert target.read_bytes() == module.read_bytes() and oct(target.stat().st_mode & 0o777) == "0o644"
+    assert first.stdout.splitlines() == ['LoadModule wsgi_module "%s"' % target, 'WSGIPythonHome "%s"' % sys.prefix]
+    assert "installed" in first.stderr
+    again = express("install-module", "--module-path", str(module), "--modules-directory", str(modules))
+    assert again.returncode == 0 and again.stdout == first.stdout and "installed" not in again.stderr
