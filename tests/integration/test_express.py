@@ -448,7 +448,7 @@ def test_https_only_http2_and_a_server_name_as_a_client_sees_them(machine):
     application given: the welcome page."""
     cert = "/tmp/wsgi-express-site"
     machine.ssh(f"openssl req -x509 -newkey rsa:2048 -nodes -keyout {cert}.key -out {cert}.crt -days 2 "
-                f"-subj /CN=www.example.test 2>/dev/null && chmod 644 {cert}.key")
+                f"-subj /CN=www.example.test 2>/dev/null")
     server = Server(machine, 8111, ["--https-port", "8112", "--ssl-certificate", cert, "--https-only", "--http2",
                                     "--server-name", "www.example.test", "--hsts-policy", "max-age=60"])
     try:
