@@ -21,6 +21,7 @@ from conftest import ROOT, ThisMachine, run_play
 from helpers import check_mode_on_a_fresh_host, daemon_pids, get, run_adhoc, tls_12_and_13_only, wait_for
 
 from ansible_collections.wsgi.apache.plugins.filter.daemon_process import daemon_process
+from wsgi_express.options import EXPRESS_DEFAULTS
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "express.yml"
 MOD_WSGI_PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "mod_wsgi.yml"
@@ -79,8 +80,9 @@ def test_role_and_site_filter_render_the_same_directive(host, inventory, converg
     written = [line for line in host.ssh(f"cat {SERVER_ROOT}/httpd.conf").stdout.splitlines()
                if line.startswith("WSGIDaemonProcess ")]
     version = run_adhoc(host, inventory, "wsgi.apache.mod_wsgi_info", "")["version"]
-    options = dict(DAEMON, user="wsgi-probe", group="wsgi-probe", display_name="(wsgi:8000)", home=APP_DIR,
-                   python_home=VENV)
+    # the role's daemon options over the launcher's mod_wsgi-express defaults
+    options = dict(EXPRESS_DEFAULTS, **DAEMON, user="wsgi-probe", group="wsgi-probe", display_name="(wsgi:8000)",
+                   home=APP_DIR, python_home=VENV)
     assert written == [daemon_process(options, "express", version, "express_apps[probe].daemon")]
 
 
