@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.machinery
 import json
 import os
+import runpy
 import signal
 import sys
 import threading
@@ -31,6 +32,23 @@ def mounted(application, mount_point):
         if path == prefix or path.startswith(prefix + "/"):
             environ["SCRIPT_NAME"], environ["PATH_INFO"] = prefix, path[len(prefix):]
         return application(environ, start_response)
+
+    return handle
+
+
+def resources(scripts):
+    """The --add-handler handler: a document-root file is handled by the script of its extension
+    ((extension, script) pairs), with the script's handle_request, else its application (as mod_wsgi-express)."""
+    handlers = {}
+    for extension, script in scripts:
+        namespace = runpy.run_path(script, run_name="_wsgi_resource_%s" % extension.strip(".").replace(".", "_"))
+        handler = namespace.get("handle_request") or namespace.get("application")
+        if not callable(handler):
+            raise LookupError("%s (--add-handler %s) defines neither handle_request nor application" % (script, extension))
+        handlers[extension] = handler
+
+    def handle(environ, start_response):
+        return handlers[os.path.splitext(environ["SCRIPT_FILENAME"])[1]](environ, start_response)
 
     return handle
 

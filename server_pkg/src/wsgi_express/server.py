@@ -645,7 +645,8 @@ def configure(ns, command, application=None, environ=None, check_port=True):
         "socket_prefix": _existing("--socket-prefix", ns.socket_prefix, "directory") if ns.socket_prefix else server_root,
         "process_name": ns.process_name, "shell": shell,
     }
-    names = TEMPLATES + (("apachectl", 0o755),) if command == "setup-server" else TEMPLATES
+    names = TEMPLATES + ((("resources.wsgi", 0o644),) if handlers else ()) \
+        + ((("apachectl", 0o755),) if command == "setup-server" else ())
     return Setup(context, names, summary(context, daemon), [memo] + ([check] if check else []))
 
 

@@ -32,6 +32,32 @@ def test_script_and_module(tmp_path, monkeypatch):
     assert "defines no WSGI callable named 'application'" in str(err.value)
 
 
+def test_mounted_gives_the_mount_point_as_script_name():
+    seen = []
+
+    def app(environ, start_response):
+        seen.append((environ["SCRIPT_NAME"], environ["PATH_INFO"]))
+        return []
+    for script_name, path_info in (("/sub/x", "/y"), ("/sub", ""), ("/other", "/z")):
+        runtime.mounted(app, "/sub")({"SCRIPT_NAME": script_name, "PATH_INFO": path_info}, None)
+    runtime.mounted(app, "/")({"SCRIPT_NAME": "/x", "PATH_INFO": "/y"}, None)
+    assert seen == [("/sub", "/x/y"), ("/sub", ""), ("/other", "/z"), ("", "/x/y")]
+
+
+def test_resources_dispatch_by_extension_to_handle_request_or_application(tmp_path):
+    (tmp_path / "one.wsgi").write_text("def handle_request(environ, start_response):\n"
+                                       "    start_response('200 OK', [])\n    return [b'one']\n")
+    (tmp_path / "two.wsgi").write_text(APP % "two")
+    handle = runtime.resources([(".py", str(tmp_path / "one.wsgi")), (".txt", str(tmp_path / "two.wsgi"))])
+    for filename, body in (("/srv/a.py", b"one"), ("/srv/b.txt", b"two")):
+        seen = {}
+        got = handle({"SCRIPT_FILENAME": filename}, lambda status, headers, s=seen: s.setdefault("status", status))
+        assert (seen["status"], b"".join(got)) == ("200 OK", body)
+    (tmp_path / "none.wsgi").write_text("x = 1\n")
+    with pytest.raises(LookupError, match="defines neither handle_request nor application"):
+        runtime.resources([(".x", str(tmp_path / "none.wsgi"))])
+
+
 @pytest.mark.parametrize("source,expected", [
     ("import no_such_module_here\n", "ModuleNotFoundError: No module named 'no_such_module_here' ({path}, line 1)"),
     ("x = 1\nraise RuntimeError('no database')\n", "RuntimeError: no database ({path}, line 2)"),
