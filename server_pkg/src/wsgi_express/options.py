@@ -38,6 +38,8 @@ DIFFERENCES = {
     "--entry-point": "a module must look like pkg.mod or pkg.mod:callable",
     "--include-file": "checked: the file must exist",
     "--setup-only": "also accepted by setup-server, which sets up only anyway",
+    "--locale": "default: none set, the daemons inherit Apache's environment (mod_wsgi-express: the launching "
+                "locale, and C.UTF-8 or en_US.UTF-8 in place of C)",
 }
 # mod_wsgi-express's defaults, kept where they change what a client sees.
 LIMIT_REQUEST_BODY = 10485760
