@@ -726,7 +726,9 @@ def _open_logs(setup):
 
 
 def _private_logs(setup):
-    """Make each log file, or narrow its mode, before Apache opens it (it keeps an existing file's mode)."""
+    """Make the log directory and each log file, or narrow its mode, before Apache opens it (it keeps an
+    existing file's mode)."""
+    os.makedirs(setup.context["logs"]["directory"], mode=0o755, exist_ok=True)
     for path in _logs(setup):
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, LOG_MODE)
         try:
@@ -752,7 +754,6 @@ def write(setup, dry_run=False):
     if dry_run:
         return changed + logs
     os.makedirs(root, mode=0o755, exist_ok=True)
-    os.makedirs(setup.context["logs"]["directory"], mode=0o755, exist_ok=True)
     # Under --document-root, the mount point's directory makes Apache split the URL there: SCRIPT_NAME is
     # the mount point, PATH_INFO the rest (as mod_wsgi-express does).
     os.makedirs(setup.context["document_root"] + setup.context["mount_point"].rstrip("/"), mode=0o755, exist_ok=True)

@@ -1,5 +1,6 @@
 """A restart with the same options reuses the server root: the stamp, and the memo of apxs and httpd -l."""
 import os
+import shutil
 
 import pytest
 
@@ -151,3 +152,15 @@ def test_logs_are_made_private_and_an_open_one_is_narrowed(tmp_path):
     assert server.write(again) == ["error_log"]
     assert oct(os.stat(root / "error_log").st_mode & 0o777) == "0o640"
     assert server.write(again) == []
+
+
+def test_a_removed_log_directory_is_made_again_when_the_files_are_reused(tmp_path):
+    root, logs = tmp_path / "root", tmp_path / "logs"
+    setup = setup_for(root, 8000)
+    setup.context["logs"].update(directory=str(logs), error=str(logs / "error_log"))
+    assert server.write(setup) == ["httpd.conf"]
+    shutil.rmtree(logs)
+    again = setup_for(root, 8000, files=False)  # the same decisions: the files are reused as they are
+    again.context["logs"].update(directory=str(logs), error=str(logs / "error_log"))
+    assert server.write(again) == []
+    assert oct(os.stat(logs / "error_log").st_mode & 0o777) == "0o640"
