@@ -22,6 +22,8 @@ import sys
 import tarfile
 import urllib.request
 
+import testhost
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 UPSTREAM_VERSION = "6.1.1"
 CACHE = pathlib.Path(os.environ.get("WSGIAH_CACHE", pathlib.Path.home() / ".cache" / "wsgi-apache")) / "sdists"
@@ -40,8 +42,8 @@ def _pip_config(name):
 
 
 def index_url():
-    """The package index this machine's pip uses."""
-    url = os.environ.get("PIP_INDEX_URL") or _pip_config("global.index-url")
+    """The package index this machine's pip uses (testhost's answer), else pip's own default."""
+    url = testhost.pip_index()
     if not url:
         from pip._internal.models.index import PyPI  # pylint: disable=import-outside-toplevel
         url = PyPI.simple_url
