@@ -4,16 +4,19 @@ Every server runs on a throwaway bookworm test host (tools/testhost.py); wrk run
 against the host's own address. Every run is bounded: wrk by its duration, waits by a deadline.
 """
 import contextlib
+import errno
 import json
 import os
 import pathlib
 import re
 import resource
+import select
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 import urllib.error
@@ -258,18 +261,7 @@ def profile(part_of, run):
     {part: {kind of code: share of all samples}} and {part: [(share, symbol), ...]}, biggest first;
     part_of(pid on this machine, command name) names the part a sample belongs to. run's result
     is returned third."""
-    need_command("perf", "linux-perf")
-    with tempfile.TemporaryDirectory() as tmp:
-        data = pathlib.Path(tmp) / "perf.data"
-        perf = subprocess.Popen(["perf", "record", "-a", "-F", "999", "-o", str(data)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            result = run()
-        finally:
-            perf.send_signal(signal.SIGINT)
-            perf.wait(timeout=120)
-        lines = subprocess.run(["perf", "script", "-i", str(data), "-F", "comm,pid,ip,sym,dso"], text=True,
-                               capture_output=True, check=True, timeout=900).stdout.splitlines()
+    lines, result = perf_run(["-a", "-F", "999"], "comm,pid,ip,sym,dso", run)
     samples = {}
     for line in lines:
         match = re.match(r"\s*(.*?)\s+(\d+)\s+[0-9a-f]+\s+(.*?)\s*(\([^()]*\))\s*$", line)
@@ -283,6 +275,75 @@ def profile(part_of, run):
         by_kind[kind] = by_kind.get(kind, 0) + count / total
         top.setdefault(part, []).append((count / total, f"{symbol} [{kind}]"))
     return shares, top, result
+
+
+def syscall_names():
+    """{number: name} of this machine's system calls, from the kernel headers (linux-libc-dev's
+    asm/unistd_64.h); empty without them, and the calls are then shown by number."""
+    header = pathlib.Path(f"/usr/include/{sysconfig.get_config_var('MULTIARCH')}/asm/unistd_64.h")
+    if not header.exists():
+        return {}
+    return {int(number): name for name, number in re.findall(r"#define __NR_(\w+) (\d+)", header.read_text())}
+
+
+def perf_run(record, fields, run):
+    """perf record with the arguments record while run() runs, then perf script's lines with
+    fields, and run's result. perf's events are off until it acknowledges an "enable" on its
+    control fifo and off again once it acknowledges a "disable", so they cover run and nothing else."""
+    need_command("perf", "linux-perf")
+    with tempfile.TemporaryDirectory() as tmp:
+        data, ctl, ack = (pathlib.Path(tmp) / name for name in ("perf.data", "ctl", "ack"))
+        os.mkfifo(ctl)
+        os.mkfifo(ack)
+        perf = subprocess.Popen(["perf", "record", *record, "-D", "-1", "--control", f"fifo:{ctl},{ack}", "-o", str(data)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            control = _open_fifo(ctl, os.O_WRONLY, perf)
+            acks = _open_fifo(ack, os.O_RDONLY, perf)
+            _perf_command(control, acks, "enable")
+            result = run()
+            _perf_command(control, acks, "disable")
+        finally:
+            perf.send_signal(signal.SIGINT)
+            perf.wait(timeout=120)
+        lines = subprocess.run(["perf", "script", "-i", str(data), "-F", fields], text=True,
+                               capture_output=True, check=True, timeout=900).stdout.splitlines()
+    return lines, result
+
+
+def _open_fifo(path, flags, perf):
+    """path opened without blocking once perf has its other end (a minute at most)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return os.open(path, flags | os.O_NONBLOCK)
+        except OSError as error:  # ENXIO: no reader yet
+            if error.errno != errno.ENXIO or perf.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"perf record did not open its control fifo (exit status {perf.poll()})") from error
+            time.sleep(0.1)
+
+
+def _perf_command(control, acks, command):
+    """Sends perf record a command on its control fifo and waits for its ack (a minute at most)."""
+    os.write(control, f"{command}\n".encode())
+    if not select.select([acks], [], [], 60)[0] or not os.read(acks, 64):
+        raise SystemExit(f"perf record did not acknowledge {command!r}")
+
+
+def syscalls(pids, run):
+    """The system calls that the processes pids (pids on this machine, all their threads) enter
+    while run() runs (perf's raw_syscalls:sys_enter tracepoint), as {pid: {system call: count}},
+    and run's result."""
+    names = syscall_names()
+    lines, result = perf_run(["-e", "raw_syscalls:sys_enter", "-p", ",".join(str(p) for p in pids)], "pid,trace", run)
+    counts = {}
+    for line in lines:
+        match = re.match(r"\s*(\d+)\s+NR (\d+) ", line)
+        if match:
+            per_pid = counts.setdefault(int(match[1]), {})
+            name = names.get(int(match[2]), f"NR {match[2]}")
+            per_pid[name] = per_pid.get(name, 0) + 1
+    return counts, result
 
 
 def rss_mib(tree, args_prefix=""):

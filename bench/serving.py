@@ -2,7 +2,7 @@
 on the same workloads.
 
     python3 bench/serving.py [--duration 8] [--rounds 3] [--workloads hello,page] [--stacks ...]
-                             [--extra-vars JSON] [--python-build] [--fresh] [--profile]
+                             [--extra-vars JSON] [--python-build] [--fresh] [--profile] [--syscalls WORKLOAD]
 
 One bookworm test host ("bench"; reused if running, --fresh starts it anew) gets, from
 bench/playbooks/peers.yml: the hello app (bench/apps/hello) and a Django 5.2 project
@@ -27,7 +27,9 @@ Experiments, not candidates: the site's apps in mod_wsgi embedded mode; the site
 with sendfile on; nginx + gunicorn with gunicorn's Python on Debian's shared libpython3.11 (the
 library that mod_wsgi and uWSGI embed) instead of the python3.11 executable. With --profile, one
 more wrk run of the Django page per stack under `perf record -a`: the samples by part and by kind
-of code, and the parts' top symbols.
+of code, and the parts' top symbols. With --syscalls WORKLOAD, one more wrk run of that workload per
+stack with perf counting the system calls of its processes: the calls a request makes in the front
+end and in the workers.
 """
 import argparse
 import contextlib
@@ -221,13 +223,18 @@ class AppCPU:
         return lib.median(self.seen) if self.seen else None
 
 
+def load_of(workload):
+    """lib.wrk's arguments for workload."""
+    spec = WORKLOADS[workload]
+    return {"connections": spec["connections"], "body_bytes": spec.get("body_bytes", 0),
+            "statuses": spec.get("statuses", False)}
+
+
 def measure(host, stack, workload, root_pid, duration):
     """wrk's figures, RSS of the workers and of the whole tree, CPU microseconds per request of wrk,
     the front end (Apache or nginx: the rest of the tree) and the workers, and for the page the
     app's own (its X-Thread-CPU-Us header)."""
-    spec, url = WORKLOADS[workload], url_of(host, stack, workload)
-    load = {"connections": spec["connections"], "body_bytes": spec.get("body_bytes", 0),
-            "statuses": spec.get("statuses", False)}
+    url, load = url_of(host, stack, workload), load_of(workload)
     lib.wrk(url, 2, **load)
     tree = lib.process_tree(host, root_pid)
     before = lib.cpu_seconds(host, tree)
@@ -253,7 +260,10 @@ def one_round(host, duration, cores, stacks, workloads, turn):
     results = {}
     for stack in order:
         for app in APPS:
-            todo = [w for w in workloads if WORKLOADS[w]["app"] == app and runs(stack, w)]
+            # the overload last: a stack that queues it (gunicorn's sync workers) is still working off
+            # its backlog for seconds after wrk stops, and the next workload would measure that
+            todo = sorted((w for w in workloads if WORKLOADS[w]["app"] == app and runs(stack, w)),
+                          key=lambda w: w == "overload")
             if todo:
                 with running(host, stack, app, cores) as root:
                     for workload in todo:
@@ -337,8 +347,40 @@ def verdicts(med):
         ok.append(lib.verdict("site fails fast under overload (a clear status, p99 within 2x capacity's)",
                               fast and bool(over["statuses"]) and over["socket_errors"] == 0,
                               f"p99 {over['p99_ms']:.0f} ms, statuses {over['statuses']}, "
-                              f"socket errors {over['socket_errors']:.0f}, timeouts {over['timeouts']:.0f}"))
+                              f"socket errors {over['socket_errors']:g}, timeouts {over['timeouts']:g}"))
     return ok
+
+
+def parts_of(host, root):
+    """{pid on this machine: "workers" or "front end"} of the processes of the tree at root."""
+    tree, to_global = lib.process_tree(host, root), lib.global_pids(host.name)
+    return {to_global[p]: "workers" if args.startswith(WORKERS) else "front end"
+            for p, (_rss, args) in tree.items() if p in to_global}
+
+
+def syscall_stacks(host, stacks, workload, duration, cores):
+    """The system calls a request of workload costs each stack's front end and workers (perf's
+    raw_syscalls:sys_enter tracepoint over one wrk run), the most frequent first."""
+    for stack in stacks:
+        if not runs(stack, workload):
+            continue
+        url, load = url_of(host, stack, workload), load_of(workload)
+        with running(host, stack, WORKLOADS[workload]["app"], cores) as root:
+            lib.wrk(url, 2, **load)
+            parts = parts_of(host, root)
+            counts, figures = lib.syscalls(sorted(parts), lambda url=url: lib.wrk(url, duration, **load))
+        per_part = {}
+        for pid, calls in counts.items():
+            into = per_part.setdefault(parts.get(pid, "other"), {})
+            for name, count in calls.items():
+                into[name] = into.get(name, 0) + count / max(figures["requests"], 1)
+        names_ = sorted({n for calls in per_part.values() for n in calls},
+                        key=lambda n: -sum(calls.get(n, 0) for calls in per_part.values()))
+        columns = [part for part in ("front end", "workers", "other") if part in per_part]
+        print(f"\n{stack}, {workload}: {figures['req_s']:.0f} req/s while traced; system calls a request")
+        lib.table(["system call", *columns],
+                  [[name, *(f"{per_part[part].get(name, 0):.2f}" for part in columns)] for name in names_[:20]]
+                  + [["all", *(f"{sum(per_part[part].values()):.2f}" for part in columns)]])
 
 
 def profile_stacks(host, stacks, duration, cores):
@@ -350,9 +392,7 @@ def profile_stacks(host, stacks, duration, cores):
         url = url_of(host, stack, "page")
         with running(host, stack, "page", cores) as root:
             lib.wrk(url, 2)
-            tree, to_global = lib.process_tree(host, root), lib.global_pids(host.name)
-            parts = {to_global[p]: "workers" if args.startswith(WORKERS) else "front end"
-                     for p, (_rss, args) in tree.items() if p in to_global}
+            parts = parts_of(host, root)
             shares, top, figures = lib.profile(
                 lambda gpid, comm: "wrk" if comm == "wrk" else parts.get(gpid, "other"),
                 lambda url=url: lib.wrk(url, duration))
@@ -383,6 +423,8 @@ def main():
     parser.add_argument("--fresh", action="store_true", help="start the bench host anew")
     parser.add_argument("--profile", action="store_true",
                         help="then one more wrk run of the Django page per stack under perf record")
+    parser.add_argument("--syscalls", choices=list(WORKLOADS),
+                        help="then one more wrk run of this workload per stack, counting the system calls a request")
     args = parser.parse_args()
     workloads, stacks = names(args.workloads, WORKLOADS, "workloads"), names(args.stacks, STACKS, "stacks")
     lib.need_command("wrk", "wrk")
@@ -404,6 +446,9 @@ def main():
     if args.profile:
         with lib.client_port_reuse():
             profile_stacks(host, stacks, args.duration, cores)
+    if args.syscalls:
+        with lib.client_port_reuse():
+            syscall_stacks(host, stacks, args.syscalls, args.duration, cores)
     return 0 if all(ok) else 1
 
 
