@@ -98,12 +98,19 @@ def main():
         runners = {}
         for number, python in enumerate([PYTHON, *args.also]):
             library, embed = embedder(python, source, tmp / f"embed{number}")
-            runners.update({f"{python} (the executable)": [python, str(script)],
-                            f"embedded {library}": [str(embed), str(script)]})
+            # An embedded interpreter finds its standard library from the "python3" on PATH unless told
+            # (this script's own virtualenv's, another Python's): PYTHONHOME names it, as WSGIPythonHome does.
+            home = subprocess.run([python, "-c", "import sys; print(sys.prefix)"], text=True, capture_output=True,
+                                  check=True).stdout.strip()
+            env = {"PATH": "/usr/bin:/bin", "PYTHONHOME": home}
+            runners.update({f"{python} (the executable)": ([python, str(script)], env),
+                            f"embedded {library}": ([str(embed), str(script)], env)})
         seen = {name: [] for name in runners}
         for _run in range(args.runs):
-            for name, argv in runners.items():
-                done = subprocess.run(argv, text=True, capture_output=True, check=True, timeout=1800)
+            for name, (argv, env) in runners.items():
+                done = subprocess.run(argv, text=True, capture_output=True, timeout=1800, env=env)
+                if done.returncode:
+                    raise SystemExit(f"{name} failed: {done.stderr.strip()[-2000:]}")
                 seen[name].append(float(done.stdout.split()[-1]))
     base = lib.median(seen[next(iter(seen))])
     print(f"the page's Django handler, {args.requests} calls a run, CPU us a request, {args.runs} alternating runs")
