@@ -297,26 +297,31 @@ def perf_run(record, fields, run):
         os.mkfifo(ack)
         perf = subprocess.Popen(["perf", "record", *record, "-D", "-1", "--control", f"fifo:{ctl},{ack}", "-o", str(data)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fds = []
         try:
-            control = _open_fifo(ctl, os.O_WRONLY, perf)
-            acks = _open_fifo(ack, os.O_RDONLY, perf)
+            control = _open_fifo(ctl, os.O_WRONLY, perf, fds)
+            acks = _open_fifo(ack, os.O_RDONLY, perf, fds)
             _perf_command(control, acks, "enable")
             result = run()
             _perf_command(control, acks, "disable")
         finally:
             perf.send_signal(signal.SIGINT)
             perf.wait(timeout=120)
+            for fd in fds:
+                os.close(fd)
         lines = subprocess.run(["perf", "script", "-i", str(data), "-F", fields], text=True,
                                capture_output=True, check=True, timeout=900).stdout.splitlines()
     return lines, result
 
 
-def _open_fifo(path, flags, perf):
-    """path opened without blocking once perf has its other end (a minute at most)."""
+def _open_fifo(path, flags, perf, fds):
+    """path opened without blocking once perf has its other end (a minute at most); the descriptor
+    is also appended to fds, for the caller to close."""
     deadline = time.monotonic() + 60
     while True:
         try:
-            return os.open(path, flags | os.O_NONBLOCK)
+            fds.append(os.open(path, flags | os.O_NONBLOCK))
+            return fds[-1]
         except OSError as error:  # ENXIO: no reader yet
             if error.errno != errno.ENXIO or perf.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"perf record did not open its control fifo (exit status {perf.poll()})") from error
