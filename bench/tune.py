@@ -1,6 +1,6 @@
 """Tuning benchmark: a site app under each candidate default, in alternating rounds.
 
-    python3 bench/tune.py [--rounds 3] [--duration 10] [--workload hello|page] [--only NAME ...]
+    python3 bench/tune.py [--rounds 3] [--duration 10] [--workload hello|page] [--beside PATH] [--only NAME ...]
 
 What the serving benchmark cannot tell apart in one run (its ±8 % run-to-run noise), this one
 measures in rounds: each round applies every variant in turn to the bench host (serving.py's),
@@ -12,9 +12,12 @@ host (MPM, BufferedLogs, keep-alive, application group, the interpreter's switch
 not a candidate default: embedded mode, the same app run inside Apache's own processes (no daemon,
 so none of the daemon options), which measures what the daemon hop costs. This machine reuses its
 TIME_WAIT ports while wrk runs (lib.client_port_reuse), as in serving.py: without keep-alive wrk
-opens a connection a request.
+opens a connection a request. With --beside PATH, a second wrk keeps 2 connections on PATH of the
+same app during each measurement (such as the page app's /ping, a request that needs little Python,
+served by the same daemons as the page) and its figures are reported beside the workload's.
 """
 import argparse
+import concurrent.futures
 import json
 import tempfile
 
@@ -75,18 +78,36 @@ ORDER = ["role defaults", "BufferedLogs On", "MaxKeepAliveRequests 0 (unlimited)
 HELLO_ONLY = ("embedded mode (experiment)",)  # lib.EMBEDDED_ON configures the hello app
 
 
+def measure(url, duration, beside):
+    """The workload's wrk figures, and those of 2 connections on the beside URL meanwhile (or None)."""
+    if not beside:
+        return lib.wrk(url, duration), None
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        side = pool.submit(lib.wrk, beside, duration, 1, 2)
+        return lib.wrk(url, duration), side.result()
+
+
+def summary(runs):
+    """Table cells of runs: the medians of req/s, p50 and p99, and the errors summed."""
+    return [f"{lib.median([r['req_s'] for r in runs]):.0f}", f"{lib.median([r['p50_ms'] for r in runs]):.2f}",
+            f"{lib.median([r['p99_ms'] for r in runs]):.2f}", f"{sum(r['errors'] for r in runs)}"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--workload", choices=sorted(PORTS), default="hello", help="the app measured")
     parser.add_argument("--only", nargs="*", choices=ORDER, help="variants to run (default: all)")
+    parser.add_argument("--beside", metavar="PATH", help="meanwhile, 2 connections on this path of the same app, reported apart")
     args = parser.parse_args()
     names = [n for n in args.only or ORDER if args.workload == "hello" or n not in HELLO_ONLY]
     lib.need_command("wrk", "wrk")
     (host,) = lib.hosts(["bench"], False)
     url = f"http://{host.address}:{PORTS[args.workload]}/"
+    beside = f"http://{host.address}:{PORTS[args.workload]}/{args.beside.lstrip('/')}" if args.beside else None
     results = {name: [] for name in names}
+    besides = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as tmp, lib.client_port_reuse():
         inv = lib.inventory([host], tmp)
         applied = None
@@ -98,20 +119,23 @@ def main():
                     applied = extra
                 lib.restart_apache(host, url, before)
                 lib.wrk(url, 2)
-                results[name].append(lib.wrk(url, args.duration))
+                figures, side = measure(url, args.duration, beside)
+                results[name].append(figures)
+                besides[name].append(side)
                 if after:
                     host.ssh(after)
         lib.Play(PLAYBOOK, inv, {})
         host.ssh("systemctl restart apache2")
     base = lib.median([r["req_s"] for r in results[names[0]]])
-    print(f"\nsite {args.workload} app, wrk -t2 -c32 -d{args.duration}s; medians of {args.rounds} rounds (variants alternating)")
-    lib.table(["variant", "req/s", f"vs {names[0]}", "p50 ms", "p99 ms", "errors", "each round req/s"],
-              [[name, f"{lib.median([r['req_s'] for r in rs]):.0f}",
-                f"{lib.median([r['req_s'] for r in rs]) / base:.2f}",
-                f"{lib.median([r['p50_ms'] for r in rs]):.2f}", f"{lib.median([r['p99_ms'] for r in rs]):.2f}", f"{sum(r['errors'] for r in rs)}",
-                " ".join(f"{r['req_s']:.0f}" for r in rs)] for name, rs in results.items()])
-    print(json.dumps({name: [{k: r[k] for k in ("req_s", "p50_ms", "p99_ms", "errors")} for r in rs]
-                      for name, rs in results.items()}))
+    meanwhile = f", and wrk -t1 -c2 on {args.beside} meanwhile" if beside else ""
+    print(f"\nsite {args.workload} app, wrk -t2 -c32 -d{args.duration}s{meanwhile}; medians of {args.rounds} rounds (variants alternating)")
+    side_columns = [f"{args.beside} {c}" for c in ("req/s", "p50 ms", "p99 ms", "errors")] if beside else []
+    lib.table(["variant", f"vs {names[0]}", "req/s", "p50 ms", "p99 ms", "errors", "each round req/s", *side_columns],
+              [[name, f"{lib.median([r['req_s'] for r in rs]) / base:.2f}", *summary(rs), " ".join(f"{r['req_s']:.0f}" for r in rs),
+                *(summary(besides[name]) if beside else [])] for name, rs in results.items()])
+    keys = ("req_s", "p50_ms", "p99_ms", "errors")
+    print(json.dumps({name: [{**{k: r[k] for k in keys}, **({"beside": {k: s[k] for k in keys}} if s else {})}
+                             for r, s in zip(rs, besides[name])] for name, rs in results.items()}))
     return 0
 
 

@@ -2,4 +2,4 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [path("", views.items)]
+urlpatterns = [path("", views.items), path("ping", views.ping)]
