@@ -299,8 +299,9 @@ def perf_run(record, fields, run):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         fds = []
         try:
-            control = _open_fifo(ctl, os.O_WRONLY, perf, fds)
-            acks = _open_fifo(ack, os.O_RDONLY, perf, fds)
+            fds.append(_open_fifo(ctl, os.O_WRONLY, perf))
+            fds.append(_open_fifo(ack, os.O_RDONLY, perf))
+            control, acks = fds
             _perf_command(control, acks, "enable")
             result = run()
             _perf_command(control, acks, "disable")
@@ -314,14 +315,12 @@ def perf_run(record, fields, run):
     return lines, result
 
 
-def _open_fifo(path, flags, perf, fds):
-    """path opened without blocking once perf has its other end (a minute at most); the descriptor
-    is also appended to fds, for the caller to close."""
+def _open_fifo(path, flags, perf):
+    """path opened without blocking once perf has its other end (a minute at most)."""
     deadline = time.monotonic() + 60
     while True:
         try:
-            fds.append(os.open(path, flags | os.O_NONBLOCK))
-            return fds[-1]
+            return os.open(path, flags | os.O_NONBLOCK)
         except OSError as error:  # ENXIO: no reader yet
             if error.errno != errno.ENXIO or perf.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"perf record did not open its control fifo (exit status {perf.poll()})") from error

@@ -105,7 +105,7 @@ def main():
     lib.need_command("wrk", "wrk")
     (host,) = lib.hosts(["bench"], False)
     url = f"http://{host.address}:{PORTS[args.workload]}/"
-    beside = f"http://{host.address}:{PORTS[args.workload]}/{args.beside.lstrip('/')}" if args.beside else None
+    beside = url + args.beside.lstrip("/") if args.beside else None
     results = {name: [] for name in names}
     besides = {name: [] for name in names}
     with tempfile.TemporaryDirectory() as tmp, lib.client_port_reuse():
