@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 
@@ -38,6 +37,8 @@ CURRENT = "current"
 LIVE = "app"
 VENV = "venv"
 CODE = "code"
+IMPORT_TIMEOUT = 300  # seconds the import check may take
+TIMED_OUT, TIMED_OUT_KILLED = 124, 137  # coreutils timeout's exit status: TERM, or KILL after it
 HISTORY = "history.json"
 RELEASE_FILE = "release.json"
 ENV_FILE = "env.json"
@@ -321,33 +322,48 @@ class Releases(object):
         return removed
 
 
-def runuser():
-    """runuser, wherever this host has it (the commands it runs get a PATH of their own)."""
-    return shutil.which("runuser", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin") or "/usr/sbin/runuser"
+def _tool(name):
+    """A program of the host, wherever it has it (the commands it runs get a PATH of their own)."""
+    return shutil.which(name, path=os.environ.get("PATH", "") + ":/usr/sbin:/usr/bin:/sbin:/bin") or name
 
 
-def run_checked(argv, what, cwd=None, env=None, user=None):
-    """Run a command; ReleaseError with its last lines if it fails."""
+def confined(argv, user=None, env=None, timeout=None):
+    """The command line that runs ``argv`` as ``user``, with only ``env`` in its environment (None:
+    the caller's), and stops it with everything it started after ``timeout`` seconds: coreutils'
+    timeout puts the command in a process group of its own and signals the group (TERM, then KILL
+    10 s later)."""
+    prefix = []
+    if timeout:
+        prefix += [_tool("timeout"), "--kill-after=10", str(timeout)]
+    if env is not None:
+        prefix += [_tool("env"), "-i"] + ["%s=%s" % item for item in sorted(env.items())]
     if user:
-        argv = [runuser(), "-u", user, "--"] + list(argv)
-    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        lines = (done.stderr.strip() or done.stdout.strip()).splitlines()
-        raise ReleaseError("could not %s: %s" % (what, " | ".join(lines[-3:]) or "exit status %d" % done.returncode))
-    return done
+        prefix += [_tool("runuser"), "-u", user, "--"]
+    return prefix + list(argv)
 
 
-def import_error(loader, python, code, entry, env_file, user):
+def run_checked(run, argv, what, cwd=None, user=None):
+    """Run a command through ``run`` (AnsibleModule.run_command's signature and result); its stdout,
+    or ReleaseError with its last lines if it fails."""
+    rc, out, err = run(confined(argv, user=user), cwd=cwd)
+    if rc != 0:
+        lines = (err.strip() or out.strip()).splitlines()
+        raise ReleaseError("could not %s: %s" % (what, " | ".join(lines[-3:]) or "exit status %d" % rc))
+    return out
+
+
+def import_error(run, loader, python, code, entry, env_file, user, timeout=IMPORT_TIMEOUT):
     """Load the app as its daemon would (its Python, its user, its environment, its code first on
-    sys.path): None when it loads, else the one line saying why not."""
+    sys.path), through ``run`` (as run_checked's): None when it loads, else the one line saying why not."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
     argv = [python, loader, entry["type"], entry["value"], entry.get("callable", "application"), env_file]
-    done = subprocess.run([runuser(), "-u", user, "--"] + argv, cwd=code, env=env, capture_output=True, text=True,
-                          check=False, timeout=300)
-    if done.returncode == 0:
+    rc, dummy, err = run(confined(argv, user=user, env=env, timeout=timeout), cwd=code)
+    if rc == 0:
         return None
-    lines = done.stderr.strip().splitlines()
-    return lines[-1] if lines else "exit status %d" % done.returncode
+    if rc in (TIMED_OUT, TIMED_OUT_KILLED):
+        return "it did not load within %d s" % timeout
+    lines = err.strip().splitlines()
+    return lines[-1] if lines else "exit status %d" % rc
 
 
 def errno_of(exc):

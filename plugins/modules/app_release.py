@@ -176,6 +176,7 @@ removed:
 """
 
 import base64
+import functools
 import grp
 import inspect
 import json
@@ -191,6 +192,11 @@ from ansible_collections.wsgi.apache.plugins.module_utils.releases import (
     CODE, ReleaseError, Releases, digest_of, import_error, new_id, run_checked)
 
 
+def runner(module):
+    """How this module runs a command: run_command, with no expansion of ``$`` or ``~`` in its arguments."""
+    return functools.partial(module.run_command, expand_user_and_vars=False)
+
+
 def venv_key(module, releases, code):
     """The virtualenv a release needs: its requirements' content, the extra packages, the Python."""
     params = module.params
@@ -203,8 +209,8 @@ def venv_key(module, releases, code):
             raise ReleaseError("requirements=%s is not a file of the app (%s)" % (params["requirements"], requirements))
         with open(requirements, "rb") as fh:
             content = fh.read().decode("utf-8", "replace")
-    version = run_checked([params["python"], "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                          "run %s" % params["python"]).stdout.strip()
+    version = run_checked(runner(module), [params["python"], "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                          "run %s" % params["python"]).strip()
     del releases
     return digest_of(dict(requirements=content, packages=params["packages"], packages_digest=params["packages_digest"],
                           python=os.path.realpath(params["python"]), version=version))[:16]
@@ -224,7 +230,8 @@ def build(module, releases, rid):
     python = params["python"]
     if key:
         requirements = os.path.join(code, params["requirements"]) if params["requirements"] else None
-        made = releases.venv(key, params["python"], requirements, params["packages"], run_checked)
+        made = releases.venv(key, params["python"], requirements, params["packages"],
+                             functools.partial(run_checked, runner(module)))
         python = os.path.join(releases.venv_path(key), "bin", "python")
     gid = grp.getgrnam(params["group"]).gr_gid if params["group"] else -1
     now = time.time()
@@ -256,7 +263,8 @@ def check(module, python, code, staging, environment, gid):
         for name in (loader, env_file):
             os.chown(name, 0, gid)
             os.chmod(name, 0o640)
-        return import_error(loader, python, code, module.params["entry"], env_file, module.params["user"])
+        return import_error(runner(module), loader, python, code, module.params["entry"], env_file,
+                            module.params["user"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -157,6 +157,12 @@ def test_prune_keeps_the_newest_the_live_and_the_previous(releases):
     assert releases.prune(3) == []
 
 
+def run(argv, cwd=None):
+    """AnsibleModule.run_command's signature and result, for the module_utils that take one."""
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    return done.returncode, done.stdout, done.stderr
+
+
 def test_the_import_check_runs_the_shared_loader(tmp_path):
     """import_error runs apploader.py as a daemon would load the app (here as the current user)."""
     if os.geteuid() != 0:
@@ -173,10 +179,39 @@ def test_the_import_check_runs_the_shared_loader(tmp_path):
         os.chmod(path, 0o755)
     for path in (env, loader, code / "good.py", code / "bad.py"):
         os.chmod(path, 0o644)
-    assert import_error(str(loader), sys.executable, str(code), {"type": "module", "value": "good:application"},
+    assert import_error(run, str(loader), sys.executable, str(code), {"type": "module", "value": "good:application"},
                         str(env), "root") is None
-    failed = import_error(str(loader), sys.executable, str(code), {"type": "module", "value": "bad:application"},
+    failed = import_error(run, str(loader), sys.executable, str(code), {"type": "module", "value": "bad:application"},
                           str(env), "root")
     assert failed == "ModuleNotFoundError: No module named 'not_installed_anywhere' (%s, line 1)" % (code / "bad.py")
     assert subprocess.run([sys.executable, str(loader), "module", "good", "application", str(env)], cwd=code,
                           check=False).returncode == 0
+
+
+def test_an_import_that_hangs_is_stopped_at_the_timeout_with_what_it_started(tmp_path):
+    """The import check's whole process group goes at its timeout: the app's own child too."""
+    if os.geteuid() != 0:
+        pytest.fail("the import check switches to the app's user with runuser, which needs root")
+    code = tmp_path / "code"
+    code.mkdir()
+    marker = tmp_path / "child.pid"
+    (code / "hangs.py").write_text(
+        "import subprocess, time\n"
+        f"open({str(marker)!r}, 'w').write(str(subprocess.Popen(['sleep', '600']).pid))\n"
+        "time.sleep(600)\n")
+    env = tmp_path / "env.json"
+    env.write_text("{}")
+    loader = tmp_path / "apploader.py"
+    loader.write_text(open(apploader.__file__).read())
+    started = time.monotonic()
+    failed = import_error(run, str(loader), sys.executable, str(code), {"type": "module", "value": "hangs:application"},
+                          str(env), "root", timeout=2)
+    assert failed == "it did not load within 2 s"
+    assert time.monotonic() - started < 30
+    child = int(marker.read_text())
+    for dummy in range(50):  # the kernel reaps it once its parent is gone; bounded wait
+        if not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z":
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the app's child {child} still runs after the import check's timeout")
