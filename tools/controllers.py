@@ -78,9 +78,9 @@ class LocalController:
 
     where = "this machine"
 
-    def __init__(self, python, core, key):
+    def __init__(self, python, core, key, parent=None):
         self.python, self.core, self.key = python, core, key
-        self.work = pathlib.Path(tempfile.mkdtemp(prefix="wsgi-apache-controller-"))
+        self.work = pathlib.Path(tempfile.mkdtemp(prefix="wsgi-apache-controller-", dir=parent))
         venv = self.work / "venv"
         subprocess.run([python, "-m", "venv", str(venv)], check=True, capture_output=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"ansible-core=={core}"], check=True,
@@ -114,7 +114,8 @@ class TestHostController:
 
     where = "a trixie test host"
 
-    def __init__(self, host, core, key):
+    def __init__(self, host, core, key, parent=None):
+        del parent  # the work directory is on the host
         self.host, self.core = host, core
         self.work = f"/root/controller-{core}"
         self.bin = f"{self.work}/venv/bin"
@@ -123,8 +124,9 @@ class TestHostController:
                  timeout=900)
         host.ssh(f"rm -rf {self.work} && mkdir -p {self.work} && {TRIXIE_PYTHON} -m venv {self.work}/venv && "
                  f"{self.bin}/pip install -q ansible-core=={core}", timeout=900)
-        self.key = self.put(key)
-        host.ssh(f"chmod 600 {self.key}")
+        self.key = key and self.put(key)
+        if key:
+            host.ssh(f"chmod 600 {self.key}")
         self.python_shown = host.ssh(f"{self.bin}/python --version").stdout.strip() + \
             f" (Debian's {TRIXIE_PYTHON} on {host.name})"
 
@@ -148,13 +150,15 @@ class TestHostController:
         self.host.ssh(f"rm -rf {self.work}", check=False)
 
 
-def controller_for(entry, trixie_host, key=None):
-    """A controller for one entry of ansible_cores.yml ({core, python, controller}); ``trixie_host()``
-    gives the trixie test host when one is needed."""
-    key = key or str(testhost.ssh_key())
+def controller_for(entry, trixie_host, key=None, parent=None):
+    """A controller for one entry of tests/ansible_cores.yml ({core, python, controller});
+    ``trixie_host()`` gives the trixie test host when one is needed.  ``key`` (default: the test
+    hosts' key; False for none) is copied to the controller; a local controller works in a new
+    directory under ``parent`` (default: the system's temporary directory)."""
+    key = str(testhost.ssh_key()) if key is None else key
     minimum = tuple(int(part) for part in entry["python"].split("."))
     if entry.get("controller", "auto") == "auto":
         python = find_local_python(minimum)
         if python:
-            return LocalController(python, entry["core"], key)
-    return TestHostController(trixie_host(), entry["core"], key)
+            return LocalController(python, entry["core"], key, parent)
+    return TestHostController(trixie_host(), entry["core"], key, parent)
