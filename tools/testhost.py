@@ -38,8 +38,10 @@ import sys
 import tempfile
 import time
 
+import platforms
+
 PREFIX = "wsgiah"
-RELEASES = ("bookworm", "bullseye", "trixie")
+RELEASES = tuple(platforms.debian().values())  # the Debian releases the collection supports
 DEFAULT_RELEASE = "bookworm"
 # What Ansible, sshd and systemd need on a host; the role installs the rest.
 IMAGE_PACKAGES = (
