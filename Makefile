@@ -1,26 +1,25 @@
 # The two commands of README.md:
 #   make deploy   deploy the sample onto INVENTORY, or onto a local throwaway test host
-#   make test     everything CI runs: set-up, lint, unit, sanity, Molecule, integration
+#   make test     everything CI runs: set-up, lint, docs, unit, sanity, package, Molecule, integration
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 VENV := $(CURDIR)/.venv
-SANITY_VENV := $(CURDIR)/.venv-sanity
 PYTHON ?= python3
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzip wrk
-# One copy per checkout (named by its path's digest), so that two checkouts' test runs do not share it.
-SANITY_ROOT := $(or $(TMPDIR),/tmp)/wsgi-apache-sanity-$(shell printf %s '$(CURDIR)' | sha256sum | cut -c1-12)/ansible_collections/wsgi/apache
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
+# Files made from another source (make generate writes them; make lint fails when one differs).
+GENERATORS := tools/argspecs.py tools/role_readmes.py tools/platforms.py tools/release_notes.py
 DOCS := $(CURDIR)/build/docs
 COLLECTION := $(CURDIR)/.collections/ansible_collections/wsgi/apache
 
-.PHONY: test setup deploy lint docs release-notes release argspecs unit sanity molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy bench-libpython stop-hosts clean
+.PHONY: test setup deploy lint generate docs release-notes release unit sanity package molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy bench-libpython stop-hosts clean
 
-test: setup lint docs unit sanity molecule integration
+test: setup lint docs unit sanity package molecule integration
 	@echo "make test: all stages passed"
 
 setup: $(VENV)/.installed .collections/ansible_collections/wsgi/apache
@@ -42,14 +41,19 @@ deploy: setup
 	$(VENV)/bin/python tools/deploy.py $(if $(INVENTORY),--inventory $(INVENTORY))
 
 # ansible-lint --strict: a warning fails too (the production profile must pass, not only "min").
-# The changelog fragments and changelog.yaml must lint, and CHANGELOG.md be what they give.
+# The changelog fragments and changelog.yaml must lint, and every generated file be what its source gives.
 lint: setup
 	yamllint -s .
 	ansible-lint --strict
 	antsibull-changelog lint
 	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
-	$(VENV)/bin/python tools/release_notes.py --check
-	$(VENV)/bin/python tools/argspecs.py --check
+	for g in $(GENERATORS); do $(VENV)/bin/python $$g --check; done
+
+# Rewrite the generated files: the site role's daemon-option lines (from the option table), the
+# role READMEs and README.md's role examples (from argument_specs and examples/roles/), the platform
+# lists (from plugins/module_utils/platforms.py), CHANGELOG.md (from changelogs/changelog.yaml).
+generate: setup
+	for g in $(GENERATORS); do $(VENV)/bin/python $$g; done
 
 # The docs site (build/docs/build/html) from the modules', filters' and roles' own documentation;
 # antsibull-docs lints them first, and Sphinx treats a warning as an error.
@@ -60,38 +64,26 @@ docs: setup
 	sphinx-build -M html $(DOCS)/rst $(DOCS)/build -c docs/site -q -W --keep-going
 	@echo "make docs: $(DOCS)/build/html/index.html"
 
-# CHANGELOG.md with the next version's notes, from changelogs/fragments (see docs/releasing.md).
+# build/release-notes.md: CHANGELOG.md as the next release would write it (see docs/releasing.md).
 release-notes: setup
-	$(VENV)/bin/python tools/release_notes.py
+	$(VENV)/bin/python tools/release_notes.py --preview
 
 # Record the release of galaxy.yml's version in changelogs/changelog.yaml (consumes the fragments).
 release: setup
 	antsibull-changelog release --reload-plugins
 	rm -f changelogs/.plugin-cache.yaml
 
-# The site role's daemon-option lines in meta/argument_specs.yml, from the option table.
-argspecs: setup
-	$(VENV)/bin/python tools/argspecs.py
-
 unit: setup
 	pytest -q tests/unit
 
-# ansible-test wants the collection under ansible_collections/NS/NAME: sanity runs on a copy of
-# the files git knows.
-# Its --venv mode downloads a pip bootstrap script from outside the package registries, so it
-# runs --local in a venv of its own, where --requirements installs its pinned test tools.
-sanity: setup $(SANITY_VENV)/.installed
-	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
-	git ls-files -co --exclude-standard -z | rsync -a --from0 --files-from=- ./ $(SANITY_ROOT)/
-	cd $(SANITY_ROOT) && PATH=$(SANITY_VENV)/bin:$$PATH ansible-test sanity --local --requirements --python 3.11 --color no
+# ansible-test sanity with every ansible-core release of tests/ansible_cores.yml, each on a Python
+# it supports (tools/sanity.py).
+sanity: setup
+	$(VENV)/bin/python tools/sanity.py
 
-$(SANITY_VENV)/.installed: requirements/test.txt tools/ansible_test_get_pip.py
-	$(PYTHON) -m venv $(SANITY_VENV)
-	$(SANITY_VENV)/bin/pip install -q $$(grep '^ansible-core==' requirements/test.txt)
-	pip_version=$$(grep -oP "pip='\K[0-9.]+" $(SANITY_VENV)/lib/python*/site-packages/ansible_test/_internal/python_requirements.py); \
-	mkdir -p $(HOME)/.ansible/test/cache; \
-	cp tools/ansible_test_get_pip.py $(HOME)/.ansible/test/cache/get_pip_$${pip_version//./_}.py
-	touch $@
+# The tarball as ansible-galaxy builds it: what it holds, Galaxy's importer, an execution environment.
+package: setup
+	pytest -q tests/package
 
 molecule: setup
 	for s in $(SCENARIOS); do molecule test -s $$s; done
@@ -122,4 +114,4 @@ stop-hosts:
 	$(PYTHON) tools/testhost.py stop-all
 
 clean: stop-hosts
-	rm -rf build .collections $(VENV) $(SANITY_VENV)
+	rm -rf build .collections $(VENV)

@@ -1,13 +1,13 @@
 """ansible-builder: the example EE definition makes a build context, and the build's own introspection
 step finds the Python and system packages meta/execution-environment.yml names."""
 import os
-import pathlib
+import re
 import subprocess
 import sys
 
 import yaml
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
+from conftest import ROOT
 
 
 def test_create_makes_a_context_that_installs_the_collection(tmp_path):
@@ -21,13 +21,18 @@ def test_create_makes_a_context_that_installs_the_collection(tmp_path):
     assert "ansible-galaxy collection install" in containerfile and "introspect.py introspect" in containerfile
 
 
-def test_the_build_s_introspection_names_the_collection_s_dependencies(tmp_path):
+def test_the_base_image_is_pinned():
+    """A base image by a version tag or a digest, never a moving tag such as latest."""
+    image = yaml.safe_load((ROOT / "examples" / "execution-environment.yml").read_text())["images"]["base_image"]["name"]
+    reference = image.rsplit("/", 1)[-1]
+    assert "@sha256:" in reference or re.fullmatch(r"[^:]+:[0-9]+(\.[0-9]+)+", reference), image
+
+
+def test_the_build_s_introspection_names_the_collection_s_dependencies(tmp_path, tarball):
     """What the builder stage runs, run here on the collection installed from its tarball."""
-    subprocess.run(["ansible-galaxy", "collection", "build", "--output-path", str(tmp_path), str(ROOT)],
-                   check=True, capture_output=True)
     installed = tmp_path / "usr" / "share" / "ansible" / "collections"
     # only the new path is configured: the checkout's own copy must not count as installed
-    subprocess.run(["ansible-galaxy", "collection", "install", *tmp_path.glob("wsgi-apache-*.tar.gz"), "-p",
+    subprocess.run(["ansible-galaxy", "collection", "install", str(tarball), "-p",
                     str(installed)], check=True, capture_output=True,
                    env={**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(installed)})
     subprocess.run(["ansible-builder", "create", "-f", str(ROOT / "examples" / "execution-environment.yml"),
