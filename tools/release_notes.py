@@ -30,7 +30,7 @@ COPIED = ("galaxy.yml", "meta", "plugins", "roles", "playbooks", "changelogs")
 
 
 def antsibull(args, cwd, env=None):
-    done = subprocess.run(["antsibull-changelog", *args], cwd=cwd, env=env, capture_output=True, text=True,
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "antsibull-changelog"), *args], cwd=cwd, env=env, capture_output=True, text=True,
                           check=False)
     if done.returncode != 0:
         sys.exit("antsibull-changelog %s failed: %s%s" % (args[0], done.stdout, done.stderr))
