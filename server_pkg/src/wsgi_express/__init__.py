@@ -5,4 +5,4 @@ collection's own ``plugins/module_utils`` files, linked into ``_shared`` and
 copied into the package when it is built.
 """
 
-__version__ = "0.2.0"  # the collection's version (galaxy.yml): tests/unit/roles/test_express_package.py keeps them equal
+__version__ = "0.3.0"  # the collection's version (galaxy.yml): tests/unit/roles/test_express_package.py keeps them equal
