@@ -32,7 +32,7 @@ description:
   - The daemon processes start using a new live release when they restart
     (M(wsgi.apache.daemon_restart)).
 author: wsgi.apache contributors (@wsgi-apache)
-extends_documentation_fragment: [wsgi.apache.app_root]
+extends_documentation_fragment: [wsgi.apache.app_root, wsgi.apache.attributes]
 options:
   state:
     description: What to do.
@@ -104,9 +104,6 @@ attributes:
   check_mode:
     support: full
     description: Reports the release it would make, switch or remove.
-  diff_mode:
-    support: none
-    description: Nothing to show.
   platform:
     platforms: posix
     support: full

@@ -13,14 +13,8 @@ description:
   - Reads the releases that M(wsgi.apache.app_release) made under an app's directory (as the site
     and express roles deploy them), oldest first. Changes nothing.
 author: wsgi.apache contributors (@wsgi-apache)
-extends_documentation_fragment: [wsgi.apache.app_root]
+extends_documentation_fragment: [wsgi.apache.app_root, wsgi.apache.attributes.info]
 attributes:
-  check_mode:
-    support: full
-    description: Only reads.
-  diff_mode:
-    support: none
-    description: Nothing to show.
   platform:
     platforms: posix
     support: full

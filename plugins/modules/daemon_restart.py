@@ -31,13 +31,12 @@ options:
         (C(eviction-timeout), or C(graceful-timeout)) plus its start.
     type: int
     default: 60
+extends_documentation_fragment:
+  - wsgi.apache.attributes
 attributes:
   check_mode:
     support: full
     description: Reports the processes it would restart.
-  diff_mode:
-    support: none
-    description: Nothing to show.
   platform:
     platforms: posix
     support: full

@@ -15,13 +15,8 @@ description:
     the version and MPM of Apache httpd, and the build fingerprint the role stored.
   - Only reads; changes nothing.
 author: wsgi.apache contributors (@wsgi-apache)
-attributes:
-  check_mode:
-    description: Reads only, so runs unchanged in check mode.
-    support: full
-  diff_mode:
-    description: Changes nothing, so has no diff.
-    support: none
+extends_documentation_fragment:
+  - wsgi.apache.attributes.info
 options:
   path:
     description:

@@ -32,13 +32,9 @@ options:
     description: Probe RLIMIT_CPU even when O(cpu_time_limit) is not given.
     type: bool
     default: false
+extends_documentation_fragment:
+  - wsgi.apache.attributes.info
 attributes:
-  check_mode:
-    support: full
-    description: Only reads; runs the same in check mode.
-  diff_mode:
-    description: Changes nothing, so has no diff.
-    support: none
   platform:
     platforms: posix
     support: full
