@@ -13,13 +13,13 @@ HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzi
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
 # Files made from another source (make generate writes them; make lint fails when one differs).
-GENERATORS := tools/argspecs.py tools/role_readmes.py tools/platforms.py tools/release_notes.py
+GENERATORS := tools/argspecs.py tools/role_readmes.py tools/platforms.py tools/release_notes.py tools/express_upstream.py
 DOCS := $(CURDIR)/build/docs
 COLLECTION := $(CURDIR)/.collections/ansible_collections/wsgi/apache
 
-.PHONY: test setup deploy lint generate docs release-notes release unit sanity package molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy bench-libpython stop-hosts clean
+.PHONY: test setup deploy lint generate docs release-notes release quick unit upstream sanity package molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy bench-libpython stop-hosts clean
 
-test: setup lint docs unit sanity package molecule integration
+test: setup lint docs unit upstream sanity package molecule integration
 	@echo "make test: all stages passed"
 
 setup: $(VENV)/.installed .collections/ansible_collections/wsgi/apache
@@ -51,7 +51,8 @@ lint: setup
 
 # Rewrite the generated files: the site role's daemon-option lines (from the option table), the
 # role READMEs and README.md's role examples (from argument_specs and examples/roles/), the platform
-# lists (from plugins/module_utils/platforms.py), CHANGELOG.md (from changelogs/changelog.yaml).
+# lists (from plugins/module_utils/platforms.py), CHANGELOG.md (from changelogs/changelog.yaml), the
+# migration guide's option table (from mod_wsgi-express's options, tests/unit/server_pkg/*.json).
 generate: setup
 	for g in $(GENERATORS); do $(VENV)/bin/python $$g; done
 
@@ -73,8 +74,16 @@ release: setup
 	antsibull-changelog release --reload-plugins
 	rm -f changelogs/.plugin-cache.yaml
 
-unit: setup
+# The loop between edits, and the unit stage: offline and without root (a first run makes the venv).
+quick: $(VENV)/.installed .collections/ansible_collections/wsgi/apache
+	pytest -q -m "unit and not slow" tests/unit
+
+unit: $(VENV)/.installed .collections/ansible_collections/wsgi/apache
 	pytest -q tests/unit
+
+# mod_wsgi-express's options in the unit tests' fixture are those of its sdist on the package index.
+upstream: setup
+	$(VENV)/bin/python tools/express_upstream.py --check-upstream
 
 # ansible-test sanity with every ansible-core release of tests/ansible_cores.yml, each on a Python
 # it supports (tools/sanity.py).

@@ -1,8 +1,14 @@
-"""mod_wsgi-express's own start-server options, read from the mod_wsgi sdist on the package index, and
-the migration guide's table of them beside wsgi-express's.
+"""mod_wsgi-express's own start-server options, and the migration guide's table of them beside
+wsgi-express's.
 
-    python3 tools/express_upstream.py            write docs/wsgi-express-migration.md's table
-    python3 tools/express_upstream.py --check    exit 1 if the table is not what it would write
+The options are read from the mod_wsgi sdist on the package index once, into a fixture that is
+committed (tests/unit/server_pkg/mod_wsgi_express_options.json): the unit tests and the guide's table
+use it offline, and --check-upstream compares it with the sdist.
+
+    python3 tools/express_upstream.py                   write docs/wsgi-express-migration.md's table
+    python3 tools/express_upstream.py --check           exit 1 if the table is not what it would write
+    python3 tools/express_upstream.py --refresh         read the sdist again, rewrite the fixture
+    python3 tools/express_upstream.py --check-upstream  exit 1 if the sdist's options differ from the fixture
 
 The sdist comes from the index this machine's pip uses (its configured index-url, else pip's default),
 is checked against the SHA-256 the index publishes, and is kept in ~/.cache/wsgi-apache/sdists.
@@ -10,22 +16,22 @@ is checked against the SHA-256 the index publishes, and is kept in ~/.cache/wsgi
 
 from __future__ import annotations
 
-import argparse
 import ast
 import hashlib
 import json
 import os
 import pathlib
 import ssl
-import subprocess
 import sys
 import tarfile
 import urllib.request
 
-import testhost
+import generated
+import pipconfig
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 UPSTREAM_VERSION = "6.1.1"
+FIXTURE = ROOT / "tests" / "unit" / "server_pkg" / "mod_wsgi_express_options.json"
 CACHE = pathlib.Path(os.environ.get("WSGIAH_CACHE", pathlib.Path.home() / ".cache" / "wsgi-apache")) / "sdists"
 GUIDE = ROOT / "docs" / "wsgi-express-migration.md"
 BEGIN, END = "<!-- BEGIN options table: tools/express_upstream.py -->", "<!-- END options table -->"
@@ -35,15 +41,9 @@ SAMPLES = {"--application-type": "module", "--server-mpm": "worker", "--log-leve
            "--map-head-to-get": "On", "--telemetry-service": "unix:/run/metrics.sock", "--mount-point": "/app"}
 
 
-def _pip_config(name):
-    done = subprocess.run([sys.executable, "-m", "pip", "config", "get", name], capture_output=True, text=True,
-                          check=False)
-    return done.stdout.strip() if done.returncode == 0 else ""
-
-
 def index_url():
-    """The package index this machine's pip uses (testhost's answer), else pip's own default."""
-    url = testhost.pip_index()
+    """The package index this machine's pip uses, else pip's own default."""
+    url = pipconfig.index()
     if not url:
         from pip._internal.models.index import PyPI  # pylint: disable=import-outside-toplevel
         url = PyPI.simple_url
@@ -51,8 +51,7 @@ def index_url():
 
 
 def _context():
-    cert = os.environ.get("PIP_CERT") or _pip_config("global.cert")
-    return ssl.create_default_context(cafile=cert or None)
+    return ssl.create_default_context(cafile=pipconfig.cert() or None)
 
 
 def sdist(version=UPSTREAM_VERSION):
@@ -85,8 +84,14 @@ def _literal(node):
         return None
 
 
-def options(version=UPSTREAM_VERSION):
-    """Each option start-server shows in --help on Linux: {flag, action, nargs, type, choices, default}."""
+def options():
+    """Each option start-server shows in --help on Linux, as the fixture has them."""
+    return json.loads(FIXTURE.read_text())["options"]
+
+
+def sdist_options(version=UPSTREAM_VERSION):
+    """Each option start-server shows in --help on Linux, read from the sdist: {flag, action, nargs, type,
+    choices, default}."""
     with tarfile.open(sdist(version)) as tar:
         source = tar.extractfile("mod_wsgi-%s/src/express/options.py" % version).read().decode()
     found = []
@@ -130,14 +135,14 @@ def _start_server(parser):
     return action.choices["start-server"]
 
 
-def compare(found=None):
+def compare():
     """[(upstream flag, our flag or None, note)] for every upstream option."""
     parser, ours = _ours()
     start = _start_server(parser)
     by_flag = {flag: action for action in start._actions for flag in action.option_strings}  # pylint: disable=protected-access
     refused = dict(ours.REFUSED.values())
     rows = []
-    for option in found or options():
+    for option in options():
         flag = option["flag"]
         action = by_flag.get(flag)
         if flag in refused:
@@ -157,25 +162,31 @@ def table(rows):
     return "\n".join(lines)
 
 
-def rendered_guide():
-    text = GUIDE.read_text()
+def rendered_guide(text):
     head, rest = text.split(BEGIN, 1)
     tail = rest.split(END, 1)[1]
     return "%s%s\n%s\n%s%s" % (head, BEGIN, table(compare()), END, tail)
 
 
-def main(argv=None):
-    args = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    args.add_argument("--check", action="store_true")
-    ns = args.parse_args(argv)
-    wanted = rendered_guide()
-    if ns.check:
-        if GUIDE.read_text() != wanted:
-            print("%s: its options table is out of date: run python3 tools/express_upstream.py" % GUIDE, file=sys.stderr)
-            return 1
+def fixture_text(version=UPSTREAM_VERSION):
+    """The fixture: the release, its sdist's SHA-256 and its options, one to a line."""
+    rows = ",\n".join("  " + json.dumps(option) for option in sdist_options(version))
+    return '{\n "version": %s,\n "sdist_sha256": "%s",\n "options": [\n%s\n ]\n}\n' % (
+        json.dumps(version), hashlib.sha256(sdist(version).read_bytes()).hexdigest(), rows)
+
+
+def main():
+    if sys.argv[1:] == ["--refresh"]:
+        FIXTURE.write_text(fixture_text())
+        print("wrote %s" % FIXTURE)
         return 0
-    GUIDE.write_text(wanted)
-    return 0
+    if sys.argv[1:] == ["--check-upstream"]:
+        if FIXTURE.read_text() != fixture_text():
+            sys.exit("%s differs from mod_wsgi %s's sdist on %s: run python3 tools/express_upstream.py --refresh"
+                     % (FIXTURE, UPSTREAM_VERSION, index_url()))
+        print("%s: the same %d options as mod_wsgi %s's sdist" % (FIXTURE.name, len(options()), UPSTREAM_VERSION))
+        return 0
+    return generated.main(__doc__.split("\n\n", maxsplit=1)[0], GUIDE, rendered_guide)
 
 
 if __name__ == "__main__":

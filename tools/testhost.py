@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 
+import pipconfig
 import platforms
 
 PREFIX = "wsgiah"
@@ -143,18 +144,11 @@ def cpython_source():
             "python_source_url": f"{apt_mirror()}/pool/main/p/python{series}/python{series}_{CPYTHON_VERSION}.orig.tar.gz"}
 
 
-def pip_index():
-    """The package index this machine's pip uses, if set to a network one."""
-    res = run([sys.executable, "-m", "pip", "config", "get", "global.index-url"], check=False, quiet=True)
-    url = res.stdout.strip() or os.environ.get("PIP_INDEX_URL", "")
-    return url if url.startswith(("http://", "https://")) else ""
-
-
 # --------------------------------------------------------------------------- image
 
 def image_key(release):
     cas = hashlib.sha256(CA_BUNDLE.read_bytes()).hexdigest() if CA_BUNDLE.exists() else ""
-    text = json.dumps([IMAGE_FORMAT, release, IMAGE_PACKAGES, MASKED_UNITS, apt_mirror(), pip_index(), cas])
+    text = json.dumps([IMAGE_FORMAT, release, IMAGE_PACKAGES, MASKED_UNITS, apt_mirror(), pipconfig.index(), cas])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -196,7 +190,7 @@ def build_image(release):
                 packages=" ".join(IMAGE_PACKAGES), masked=" ".join(MASKED_UNITS), bundle=shlex.quote(str(CA_BUNDLE)),
             )
             sources = sources_list(release, mirror)
-            index = pip_index()
+            index = pipconfig.index()
             res = subprocess.run(
                 ["unshare", "--mount", "--propagation", "private", "--fork", "bash", "-euo", "pipefail", "-c", script],
                 text=True, capture_output=True, check=False, env={**os.environ, "SOURCES": sources, "PIP_INDEX": index},

@@ -119,6 +119,7 @@ def test_root_needs_an_unprivileged_user(script, as_root):
     assert "--user=no-such-user is not a user" in express("start-server", script, "--user", "no-such-user").stderr
 
 
+@pytest.mark.slow
 def test_check_rlimits_reports_what_a_direct_probe_shows():
     limit = 256 * 2 ** 20
     done = express("check-rlimits", "--json", "--memory-limit", str(limit), "--cpu-time-limit", "10")
@@ -131,6 +132,7 @@ def test_check_rlimits_reports_what_a_direct_probe_shows():
     assert report["options"]["memory-limit"]["asked"] == limit
 
 
+@pytest.mark.slow
 def test_check_rlimits_table_for_people():
     done = express("check-rlimits")
     rows = done.stdout.splitlines()
@@ -140,6 +142,7 @@ def test_check_rlimits_table_for_people():
     assert done.returncode == 0
 
 
+@pytest.mark.slow
 def test_check_rlimits_fails_when_a_limit_asked_for_cannot_be_set():
     """A limit above the hard limit is refused by setrlimit, so it is not enforced: status 1."""
     done = subprocess.run(["sh", "-c", "ulimit -d 1048576 && exec \"$@\"", "sh", *EXPRESS, "check-rlimits",

@@ -5,6 +5,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 
 PLAY = """
@@ -53,6 +55,7 @@ def play(tmp_path, body, *flags):
     return json.loads((tmp_path / "out.json").read_text()), proc.stdout
 
 
+@pytest.mark.slow
 def test_writes_then_changes_nothing_then_shows_and_makes_a_change(tmp_path):
     out = tmp_path / "out"
     first = play(tmp_path, "one")[0]

@@ -62,6 +62,7 @@ def test_restarts_each_process_once_keeping_the_group_whole(group):
     assert {new for old, new in done} <= set(after) | {new for old, new in done}
 
 
+@pytest.mark.slow
 def test_a_process_that_does_not_exit_is_reported():
     name = "(wsgi:stuck-%d)" % os.getpid()
     # SIGUSR1 ignored before the exec (an ignored signal stays ignored across it), so that there is no

@@ -188,6 +188,7 @@ def test_the_import_check_runs_the_shared_loader(tmp_path):
                           check=False).returncode == 0
 
 
+@pytest.mark.slow
 def test_an_import_that_hangs_is_stopped_at_the_timeout_with_what_it_started(tmp_path):
     """The import check's whole process group goes at its timeout: the app's own child too."""
     if os.geteuid() != 0:

@@ -1,6 +1,8 @@
 """The rlimit probe, run for real on this machine (Linux enforces RLIMIT_DATA, RLIMIT_AS and RLIMIT_CPU)."""
 import resource
 
+import pytest
+
 from ansible_collections.wsgi.apache.plugins.module_utils import rlimits
 
 
@@ -28,6 +30,7 @@ def test_an_undefined_rlimit_is_reported_as_such():
     assert rlimits.probe("RLIMIT_VMEM")["defined"] is hasattr(resource, "RLIMIT_VMEM")
 
 
+@pytest.mark.slow
 def test_cpu_limit_is_enforced_here():
     report = rlimits.check(cpu_time_limit=5)
     assert report["options"]["cpu-time-limit"]["enforced"], report["options"]["cpu-time-limit"]

@@ -61,6 +61,7 @@ def test_a_ca_certificate_is_replaced(pair, capsys):
     assert result["changed"] is True and "CA:FALSE" in text(pair["certificate"])
 
 
+@pytest.mark.slow
 def test_a_new_alias_or_a_foreign_key_remakes_it(pair, capsys, tmp_path):
     run_module(capsys, dict(pair, names=["blog.example"]))
     result = run_module(capsys, dict(pair, names=["blog.example", "www.blog.example"]))
