@@ -1,9 +1,12 @@
-"""file_set's module side on real files (root, as make test runs: it sets owners)."""
+"""file_set's module side on real files. As root (make test) they get the module's default owner, root,
+and a system group; as a developer's own user (make quick), that user and its group, as only root can
+give a file to another owner."""
 import base64
 import grp
 import hashlib
 import json
 import os
+import pwd
 import stat
 
 import pytest
@@ -11,7 +14,9 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.wsgi.apache.plugins.modules import file_set
 
-GROUP = "daemon"  # a group every Debian host has
+ROOT = os.geteuid() == 0
+GROUP = "daemon" if ROOT else grp.getgrgid(os.getegid()).gr_name  # daemon: a group every Debian host has
+OWNER = {} if ROOT else {"owner": pwd.getpwuid(os.geteuid()).pw_name, "group": GROUP}
 
 
 def run(capsys, entries, **params):
@@ -23,14 +28,14 @@ def run(capsys, entries, **params):
 def a_file(path, text, **attrs):
     data = text.encode()
     return {"path": str(path), "state": "file", "sha256": hashlib.sha256(data).hexdigest(),
-            "content": base64.b64encode(data).decode(), **attrs}
+            "content": base64.b64encode(data).decode(), **OWNER, **attrs}
 
 
 @pytest.fixture
 def wanted(tmp_path):
     site = tmp_path / "srv" / "app"
     return [
-        {"path": str(site), "state": "directory", "mode": "0755"},
+        {"path": str(site), "state": "directory", "mode": "0755", **OWNER},
         a_file(site / "env.json", "{}\n", group=GROUP, mode="0640", secret=True),
         a_file(site / "entry.wsgi", "app = None\n"),
         {"path": str(tmp_path / "enabled.conf"), "state": "link", "target": str(site / "entry.wsgi")},
@@ -49,7 +54,7 @@ def test_apply_makes_every_entry_and_a_second_probe_finds_nothing(capsys, tmp_pa
     result = run(capsys, wanted, apply=True)
     assert result["changed"] is True and len(result["files"]) == 4
     env = os.stat(tmp_path / "srv" / "app" / "env.json")
-    assert (stat.S_IMODE(env.st_mode), env.st_uid, env.st_gid) == (0o640, 0, grp.getgrnam(GROUP).gr_gid)
+    assert (stat.S_IMODE(env.st_mode), env.st_uid, env.st_gid) == (0o640, os.geteuid(), grp.getgrnam(GROUP).gr_gid)
     assert (tmp_path / "srv" / "app" / "entry.wsgi").read_text() == "app = None\n"
     assert os.readlink(tmp_path / "enabled.conf") == "srv/app/entry.wsgi"  # relative, as a2enmod makes it
     assert not [name for name in os.listdir(tmp_path / "srv" / "app") if name.startswith(".file_set")]
