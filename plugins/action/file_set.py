@@ -56,7 +56,9 @@ class ActionModule(ActionBase):
         result = self._execute_module(module_name=MODULE, module_args=dict(entries=sent, **params),
                                       task_vars=task_vars)
         if result.get("failed"):
-            raise AnsibleActionFail(result.get("msg", "file_set failed"), result=result)
+            stderr = (result.get("module_stderr") or "").strip().splitlines()
+            raise AnsibleActionFail(result.get("msg") or "file_set failed: " + (stderr[-1] if stderr else "no message"),
+                                    result=result)
         return result["files"]
 
     def run(self, tmp=None, task_vars=None):

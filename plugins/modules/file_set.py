@@ -284,9 +284,14 @@ def main():
             refusals.insert(0, f"the host has no user or group named {', '.join(unknown)}: create them before the files they own")
         if refusals:
             module.fail_json(msg="; ".join(refusals) + " (nothing was changed)")
-    for entry, report in reports:
+    for number, (entry, report) in enumerate(reports):
         if apply:
-            make(module, entry, report)
+            try:
+                make(module, entry, report)
+            except OSError as exc:
+                module.fail_json(msg=f"{entry['path']}: {exc.strerror or exc} (the {number} before it were written; "
+                                     "setting an owner needs root: become: true)",
+                                 files=[done for dummy, done in reports[:number]])
         elif module.params["want_before"] and not report["created"]:
             report["before"] = before_text(entry, report)
     module.exit_json(changed=bool(reports) and apply, files=[report for dummy, report in reports])

@@ -1,13 +1,18 @@
 """file_set end to end through its action plugin: ansible-playbook on this machine (connection local)."""
+import grp
 import json
 import os
 import pathlib
+import pwd
 import subprocess
 import sys
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
+# The owner of what it writes: the module's default (root) as root, else the developer's own user and group.
+OWN = "" if os.geteuid() == 0 else "owner: %s, group: %s" % (pwd.getpwuid(os.geteuid()).pw_name,
+                                                            grp.getgrgid(os.getegid()).gr_name)
 
 PLAY = """
 - hosts: localhost
@@ -16,11 +21,11 @@ PLAY = """
   tasks:
     - name: Write
       wsgi.apache.file_set:
-        directories: [{{path: {out}/conf}}]
-        trees: [{{src: {tree}, dest: {out}/code}}]
+        directories: [{{path: {out}/conf, {own}}}]
+        trees: [{{src: {tree}, dest: {out}/code, {own}}}]
         files:
-          - {{dest: {out}/conf/app.conf, content: "{{{{ body }}}}\\n"}}
-          - {{dest: {out}/conf/env.json, content: "{{{{ body }}}}\\n", mode: "0640", secret: true}}
+          - {{dest: {out}/conf/app.conf, content: "{{{{ body }}}}\\n", {own}}}
+          - {{dest: {out}/conf/env.json, content: "{{{{ body }}}}\\n", mode: "0640", secret: true, {own}}}
         links: [{{dest: {out}/enabled.conf, target: {out}/conf/app.conf}}]
         backup: true
       register: written
@@ -45,7 +50,7 @@ def play(tmp_path, body, *flags):
     (tree / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\x00" + body.encode())
     (tree / "stale.pyc").write_bytes(b"\x00")
     book = tmp_path / "play.yml"
-    book.write_text(PLAY.format(out=tmp_path / "out", tree=tree))
+    book.write_text(PLAY.format(out=tmp_path / "out", tree=tree, own=OWN))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".collections"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_LOCALHOST_WARNING="false")
     proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(book),
