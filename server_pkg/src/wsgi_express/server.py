@@ -19,7 +19,8 @@ from wsgi_express._shared.daemon_options import BY_KEY, OPTIONS, python_hash_see
 from wsgi_express._shared import tls
 from wsgi_express._shared.layout import module_version
 from wsgi_express.errors import ConfigurationError, from_table
-from wsgi_express.options import EXPRESS_DEFAULTS, PROCESS_GROUP, REFUSED
+from wsgi_express import options
+from wsgi_express.options import EXPRESS_DEFAULTS
 
 RELOAD_INTERVAL = 1.0
 IMPORT_CHECK_TIMEOUT = 120
@@ -48,12 +49,8 @@ FEATURE_MODULES = {
     "cgid": (("cgid_module", "mod_cgid.so"),),
     "reqtimeout": (("reqtimeout_module", "mod_reqtimeout.so"),),
 }
-# Server-wide mod_wsgi directives behind options, by the first release that has them.
-DIRECTIVE_SINCE = (("--map-head-to-get", "map_head_to_get", "4.3.0"), ("--server-metrics", "server_metrics", "4.3.0"),
-                   ("--trust-proxy-header", "trust_proxy_header", "4.5.0"), ("--trust-proxy", "trust_proxy", "4.5.0"),
-                   ("--ignore-activity", "ignore_activity", "4.6.0"), ("--orphan-interpreter", "orphan_interpreter", "5.0.0"),
-                   ("--free-threading", "free_threading", "6.0.0"), ("--telemetry-service", "telemetry_service", "6.0.0"),
-                   ("--slow-requests", "slow_requests", "6.0.0"), ("--telemetry-options", "telemetry_options", "6.0.0"))
+# WSGIServerMetrics, which --server-metrics (a daemon option) also writes server-wide, came with 4.3.0.
+SERVER_METRICS_SINCE = "4.3.0"
 # --compress-responses: the types mod_deflate compresses.
 COMPRESSED_TYPES = ("text/plain", "text/html", "text/xml", "text/css", "text/javascript", "application/xhtml+xml",
                     "application/javascript", "application/json")
@@ -66,46 +63,24 @@ TIMEOUTS_SHOWN = ("request_timeout", "graceful_timeout", "queue_timeout", "inact
 _MODULE_ENTRY = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$")
 
 
-def _port(flag, value):
-    text = str(value)
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise ConfigurationError("%s=%s is not a port number: use one in 1-65535" % (flag, value))
-    return int(text)
-
-
-def _count(flag, value):
-    """A whole number >= 0 given for flag, or ConfigurationError."""
-    text = str(value).strip()
-    if not text.isdigit():
-        raise ConfigurationError("%s=%s is not a whole number: give one, 0 or more" % (flag, value))
-    return int(text)
-
-
-def _existing(flag, path, kind="file"):
-    test = os.path.isdir if kind == "directory" else os.path.isfile
-    if not test(path):
-        raise ConfigurationError("%s=%s does not exist or is not a %s" % (flag, path, kind))
-    return os.path.abspath(path)
-
-
-def _application(ns, application):
+def _application(values, positional, application):
     """(type, entry point, callable) of the app, checked: with none given, the welcome page."""
     if application:
         return application
-    entry = ns.entry_point_flag or ns.entry_point
-    if ns.application_type == "static":
-        return ("static", _existing("SCRIPT", entry or os.getcwd(), "directory"), None)
+    entry = values["entry_point_flag"] or positional
+    if values["application_type"] == "static":
+        return ("static", options.DIRECTORY.check("SCRIPT", entry or os.getcwd()), None)
     if not entry:
         return WELCOME
-    if ns.application_type in ("script", "paste"):
+    if values["application_type"] in ("script", "paste"):
         if not os.path.isfile(entry):
             raise ConfigurationError("SCRIPT=%s does not exist: give the path of the %s" % (
-                entry, "WSGI script file (or --application-type module for a module)" if ns.application_type == "script"
-                else "Paste Deploy configuration file"))
-        return (ns.application_type, os.path.abspath(entry), ns.callable_object)
+                entry, "WSGI script file (or --application-type module for a module)"
+                if values["application_type"] == "script" else "Paste Deploy configuration file"))
+        return (values["application_type"], os.path.abspath(entry), values["callable_object"])
     if not _MODULE_ENTRY.match(entry):
         raise ConfigurationError("--entry-point=%s is not a module: use pkg.module or pkg.module:callable" % entry)
-    return ("module", entry, ns.callable_object)
+    return ("module", entry, values["callable_object"])
 
 
 def _accounts(user, group):
@@ -218,28 +193,21 @@ class _ImportCheck(object):
             discovery.write_json(self.record, [self.key, self.loaded])
 
 
-def _fraction(flag, value):
-    if value is not None and not 0 <= value <= 1:
-        raise ConfigurationError("%s=%s is not a fraction: give one in 0-1, of --max-clients" % (flag, value))
-    return value
-
-
-def _mpm(daemon, ns, max_clients=None):
-    """Apache worker threads: room for twice the daemon threads, or max_clients if more, whole children of 25;
+def _mpm(daemon, values):
+    """Apache worker threads: room for twice the daemon threads, or --max-clients if more, whole children of 25;
     how many start and stay idle, from the --*-workers fractions of them."""
-    capacity = max(2 * daemon_value(daemon, "processes") * daemon_value(daemon, "threads"), max_clients or 0)
+    capacity = max(2 * daemon_value(daemon, "processes") * daemon_value(daemon, "threads"), values["max_clients"] or 0)
     servers = max(1, -(-capacity // THREADS_PER_CHILD))
     workers = servers * THREADS_PER_CHILD
 
-    def share(flag, value, default):
-        value = _fraction(flag, value)
-        return default if value is None else max(1, int(round(value * workers)))
+    def share(key, default):
+        return default if values[key] is None else max(1, int(round(values[key] * workers)))
 
-    start = share("--initial-workers", ns.initial_workers, THREADS_PER_CHILD)
+    start = share("initial_workers", THREADS_PER_CHILD)
     return {"servers": servers, "threads": THREADS_PER_CHILD, "workers": workers,
             "start_servers": max(1, -(-start // THREADS_PER_CHILD)), "start_processes": start,
-            "min_spare": share("--minimum-spare-workers", ns.minimum_spare_workers, THREADS_PER_CHILD),
-            "max_spare": share("--maximum-spare-workers", ns.maximum_spare_workers, workers)}
+            "min_spare": share("minimum_spare_workers", THREADS_PER_CHILD),
+            "max_spare": share("maximum_spare_workers", workers)}
 
 
 def daemon_value(daemon, key):
@@ -353,11 +321,10 @@ def _environment():
     return env
 
 
-def _environment_file(ns):
+def _environment_file(path):
     """What --environment-file sets, for the import check (the daemons read it themselves)."""
-    if not ns.environment_file:
+    if not path:
         return {}
-    path = _existing("--environment-file", ns.environment_file)
     try:
         with open(path) as fh:
             values = json.load(fh)
@@ -368,139 +335,152 @@ def _environment_file(ns):
     return {str(name): str(value) for name, value in values.items()}
 
 
-def _tls(ns):
-    """The HTTPS settings, checked: None without --https-port."""
-    certificate, key = ns.ssl_certificate_file, ns.ssl_certificate_key_file
-    if ns.ssl_certificate:  # mod_wsgi-express's basename form
-        certificate, key = certificate or ns.ssl_certificate + ".crt", key or ns.ssl_certificate + ".key"
-    given = [flag for flag, value in (("--ssl-certificate-file", certificate), ("--ssl-certificate-key-file", key),
-                                      ("--ssl-certificate-chain-file", ns.ssl_certificate_chain_file),
-                                      ("--ssl-ca-certificate-file", ns.ssl_ca_certificate_file),
-                                      ("--ssl-verify-client", ns.ssl_verify_client),
-                                      ("--ssl-environment", ns.ssl_environment), ("--https-only", ns.https_only))
-             if value]
-    if not ns.https_port:
-        if given:
-            raise ConfigurationError("%s needs --https-port: give the port to serve HTTPS on" % given[0])
+def _tls(values):
+    """The HTTPS settings: None without --https-port (every flag of it needs --https-port)."""
+    if not values["https_port"]:
         return None
-    port = _port("--https-port", ns.https_port)
+    certificate, key = values["ssl_certificate_file"], values["ssl_certificate_key_file"]
+    if values["ssl_certificate"]:  # mod_wsgi-express's basename form
+        certificate = certificate or options.FILE.check("--ssl-certificate", values["ssl_certificate"] + ".crt")
+        key = key or options.FILE.check("--ssl-certificate", values["ssl_certificate"] + ".key")
     if not (certificate and key):
         raise ConfigurationError("--https-port=%d needs --ssl-certificate-file and --ssl-certificate-key-file "
-                                 "(or --ssl-certificate PATH for PATH.crt and PATH.key)" % port)
-    if ns.ssl_verify_client and not ns.ssl_ca_certificate_file:
-        raise ConfigurationError("--ssl-verify-client=%s needs --ssl-ca-certificate-file: the CAs a client "
-                                 "certificate must be signed by" % ns.ssl_verify_client[0])
-    for url in ns.ssl_verify_client:
-        _url("--ssl-verify-client", url)
-    return {
-        "port": port, "certificate": _existing("--ssl-certificate-file", certificate),
-        "key": _existing("--ssl-certificate-key-file", key),
-        "chain": _existing("--ssl-certificate-chain-file", ns.ssl_certificate_chain_file)
-        if ns.ssl_certificate_chain_file else None,
-        "ca": _existing("--ssl-ca-certificate-file", ns.ssl_ca_certificate_file) if ns.ssl_ca_certificate_file else None,
-        "verify_urls": sorted(ns.ssl_verify_client or (["/"] if ns.ssl_ca_certificate_file else []), reverse=True),
-        "environment": ns.ssl_environment, "only": ns.https_only, "hsts_policy": ns.hsts_policy,
-        "protocols": tls.PROTOCOLS, "ciphers": tls.CIPHERS,
-    }
+                                 "(or --ssl-certificate PATH for PATH.crt and PATH.key)" % values["https_port"])
+    return {"port": values["https_port"], "certificate": certificate, "key": key,
+            "chain": values["ssl_certificate_chain_file"], "ca": values["ssl_ca_certificate_file"],
+            "verify_urls": sorted(values["ssl_verify_client"] or (["/"] if values["ssl_ca_certificate_file"] else []),
+                                  reverse=True),
+            "environment": values["ssl_environment"], "only": values["https_only"],
+            "hsts_policy": values["hsts_policy"], "protocols": tls.PROTOCOLS, "ciphers": tls.CIPHERS}
 
 
-def _url(flag, url):
-    if not url.startswith("/"):
-        raise ConfigurationError("%s=%s is not a URL path: it must start with /" % (flag, url))
-    return url
-
-
-def _log_setup(ns, server_root):
+def _log_setup(values, server_root):
     """Where and how Apache logs: files in the log directory, or the terminal."""
-    directory = os.path.abspath(ns.log_directory) if ns.log_directory else server_root
-    to_terminal = ns.log_to_terminal and not ns.log_directory  # as mod_wsgi-express: the directory wins
-    rotate = ns.rotate_logs and not to_terminal
-    if ns.max_log_size < 1:
-        raise ConfigurationError("--max-log-size=%d is not a size: give the megabytes, 1 or more" % ns.max_log_size)
+    directory = values["log_directory"] or server_root
+    to_terminal = values["log_to_terminal"] and not values["log_directory"]  # as mod_wsgi-express: the directory wins
     rotatelogs = None
-    if rotate:
-        rotatelogs = ns.rotatelogs_executable or discovery.rotatelogs()
+    if values["rotate_logs"] and not to_terminal:
+        rotatelogs = values["rotatelogs_executable"] or discovery.rotatelogs()
         if not (rotatelogs and os.access(rotatelogs, os.X_OK)):
             raise ConfigurationError("--rotate-logs needs Apache's rotatelogs program (%s): install it (apache2-utils "
                                      "on Debian) or give --rotatelogs-executable" % (rotatelogs or "not found"))
-    for flag, name in (("--error-log-name", ns.error_log_name), ("--access-log-name", ns.access_log_name),
-                       ("--startup-log-name", ns.startup_log_name)):
-        if not name or "/" in name:
-            raise ConfigurationError("%s=%s is not a file name: give a name without / (the file goes in the "
-                                     "log directory)" % (flag, name))
-    log_format = ns.access_log_format or "common"
+
+    def path(kind, wanted=True, terminal="/dev/stderr"):
+        return (terminal if to_terminal else os.path.join(directory, values[kind + "_log_name"])) if wanted else None
+
+    log_format = values["access_log_format"] or "common"
     return {
-        "directory": directory, "rotatelogs": rotatelogs, "max_size": ns.max_log_size,
-        "error": "/dev/stderr" if to_terminal else os.path.join(directory, ns.error_log_name),
-        "access": ("/dev/stdout" if to_terminal else os.path.join(directory, ns.access_log_name))
-        if ns.access_log else None,
-        "startup": ("/dev/stderr" if to_terminal else os.path.join(directory, ns.startup_log_name))
-        if ns.startup_log else None,
+        "directory": directory, "rotatelogs": rotatelogs, "max_size": values["max_log_size"],
+        "error": path("error"), "access": path("access", values["access_log"], "/dev/stdout"),
+        "startup": path("startup", values["startup_log"]),
         "access_nickname": log_format if log_format in ("common", "combined") else "custom",
         "access_format": None if log_format in ("common", "combined") else log_format.replace('"', '\\"'),
-        "error_format": ns.error_log_format.replace('"', '\\"') if ns.error_log_format else None,
+        "error_format": values["error_log_format"].replace('"', '\\"') if values["error_log_format"] else None,
     }
 
 
-def _refused(ns):
-    for key, (flag, why) in REFUSED.items():
-        if getattr(ns, key, None):
-            raise ConfigurationError("%s is refused: %s" % (flag, why))
-
-
-def _check_since(ns, version):
-    """Refuse an option whose directive the module's release does not have."""
-    for flag, key, since in DIRECTIVE_SINCE:
-        value = getattr(ns, key, None)
-        if value and value != "Auto" and version and version_tuple(version) < version_tuple(since):
-            raise ConfigurationError("%s needs mod_wsgi %s or later, and the module is %s: upgrade it (the "
-                                     "wsgi.apache.mod_wsgi role builds the newest) or leave the option out"
-                                     % (flag, since, version))
-
-
-def _request_read_timeout(ns):
+def _request_read_timeout(values):
     """RequestReadTimeout's arguments, as mod_wsgi-express writes them."""
     parts = []
     for part in ("header", "body"):
-        seconds, maximum, rate = (getattr(ns, "%s_%s" % (part, name)) for name in ("timeout", "max_timeout", "min_rate"))
-        for flag, value in ((part + "-timeout", seconds), (part + "-max-timeout", maximum), (part + "-min-rate", rate)):
-            if value < 0:
-                raise ConfigurationError("--%s=%d is negative: give 0 (off) or more" % (flag, value))
+        seconds, maximum, rate = (values["%s_%s" % (part, name)] for name in ("timeout", "max_timeout", "min_rate"))
         if seconds:
             parts.append("%s=%d%s%s" % (part, seconds, "-%d" % maximum if maximum else "",
                                         ",MinRate=%d" % rate if rate else ""))
     return " ".join(parts) or None
 
 
-def _services(ns, user, group):
+def _services(values, user, group):
     """The --service-script daemons: name, script, user, group, log file."""
-    users, groups, logs = dict(ns.service_user), dict(ns.service_group), dict(ns.service_log_file)
-    services = []
-    for name, script in ns.service_script:
-        if not re.match(r"^[\w.-]+$", name):
-            raise ConfigurationError("--service-script %s: the name may have letters, digits, _ . - only" % name)
-        services.append({"name": name, "script": _existing("--service-script", script),
-                         "user": users.get(name, user), "group": groups.get(name, group), "log": logs.get(name)})
-    known = {service["name"] for service in services}
-    for flag, given in (("--service-user", users), ("--service-group", groups), ("--service-log-file", logs)):
-        for name in given:
-            if name not in known:
-                raise ConfigurationError("%s %s: no --service-script is named %s" % (flag, name, name))
+    given = {flag: dict(values["service_" + flag]) for flag in ("user", "group", "log_file")}
+    services = [{"name": name, "script": script, "user": given["user"].get(name, user),
+                 "group": given["group"].get(name, group), "log": given["log_file"].get(name)}
+                for name, script in values["service_script"]]
+    for flag, named in given.items():
+        for name in set(named) - {service["name"] for service in services}:
+            raise ConfigurationError("--service-%s %s: no --service-script is named %s"
+                                     % (flag.replace("_", "-"), name, name))
     return services
 
 
-def _features(ns, tls_setup, document_root):
-    """The Apache modules the options use (FEATURE_MODULES keys)."""
-    https_only = bool(tls_setup and tls_setup["only"])
-    www = bool(ns.server_name and ns.server_name.lower().startswith("www."))
-    proxy = bool(ns.proxy_mount_point or ns.proxy_virtual_host)
-    wanted = {"reqtimeout": True, "rewrite": bool(document_root or ns.rewrite_rules) or https_only or www,
-              "ssl": bool(tls_setup), "headers": bool(tls_setup and tls_setup["hsts_policy"]) or proxy,
-              "http2": ns.http2, "deflate": ns.compress_responses, "status": ns.server_status or bool(ns.server_metrics),
-              "env": bool(ns.setenv or ns.passenv), "dir": bool(ns.directory_index), "autoindex": ns.directory_listing,
-              "proxy": proxy, "auth": bool(ns.auth_user_script), "host": ns.server_status or ns.allow_localhost,
-              "cgid": ns.with_cgi}
-    return [module for feature, used in wanted.items() if used for module in FEATURE_MODULES[feature]]
+def _plan(values, ns, command, application, environ):
+    """Every decision that takes more than one option, before anything on the host is asked."""
+    application = _application(values, getattr(ns, "entry_point", None), application)
+    user, group = _accounts(ns.user, ns.group)
+    daemon = daemon_options(ns, application, user, group, values["port"])
+    if not os.path.isdir(daemon["home"]):
+        raise ConfigurationError("--home=%s is not a directory: the daemon processes start there" % daemon["home"])
+    with from_table():  # the value now; what to write once the module's release is known
+        python_hash_seed(values["python_hash_seed"], None, "--python-hash-seed")
+    if values["free_threading"] and not sysconfig.get_config_var("Py_GIL_DISABLED"):
+        raise ConfigurationError("--free-threading needs a free-threaded Python (built with --disable-gil), and "
+                                 "%s is not: leave the option out, or run wsgi-express from one" % sys.executable)
+    shell = discovery.bash() or values["shell_executable"] if values["process_name"] and command == "setup-server" \
+        else values["shell_executable"]
+    if not os.access(shell, os.X_OK):
+        raise ConfigurationError("--shell-executable=%s is not an executable shell" % shell)
+    server_root = os.path.abspath(values["server_root"] or "/tmp/wsgi-express-%d" % values["port"])
+    static = application[0] == "static"
+    document_root = application[1] if static else values["document_root"]
+    tls_setup = _tls(values)
+    server_name = values["server_name"] or "localhost"
+    host = values["host"]
+    return {
+        "command": command, "version": __version__, "user": user, "group": group, "daemon": daemon, "shell": shell,
+        "application_type": application[0], "entry_point": application[1], "callable_object": application[2],
+        "static": static, "server_root": server_root, "tls": tls_setup,
+        "https_port": tls_setup["port"] if tls_setup else None, "server_name": server_name,
+        "url_host": host if host not in ("", "0.0.0.0", "::") else values["server_name"] or "localhost",
+        "listen_host": ("[%s]" % host if ":" in host else host) if host else None,
+        "virtual_hosts": bool(values["server_name"]),
+        "parent_domain": server_name[4:] if server_name.lower().startswith("www.") and values["server_name"] else None,
+        "document_root": document_root or os.path.join(server_root, "htdocs"), "serve_document_root": bool(document_root),
+        "pid_file": values["pid_file"] or os.path.join(server_root, "httpd.pid"),
+        "socket_prefix": values["socket_prefix"] or server_root, "logs": _log_setup(values, server_root),
+        "services": _services(values, user, group), "mpm": _mpm(daemon, values),
+        "request_read_timeout": _request_read_timeout(values),
+        "environ": dict(environ or {}, **dict(values["environment"])),
+        "handlers": [(extension if extension.startswith(".") else "." + extension, script)
+                     for extension, script in values["add_handler"]],
+        "compress_types": COMPRESSED_TYPES, "reload_interval": RELOAD_INTERVAL,
+        "wsgi_directives": options.directives(values),
+        "monitor_files": [application[1]] if application[0] == "script" else [],
+        "python_home": daemon["python_home"], "home": daemon["home"], "server_metrics": bool(daemon.get("server_metrics")),
+        "features": options.needs(values) | {"reqtimeout"} | ({"rewrite"} if static else set())
+        | ({"rewrite"} if server_name.lower().startswith("www.") and values["server_name"] else set())
+        | ({"status"} if daemon.get("server_metrics") else set()),
+    }
+
+
+def _host(values, plan, check):
+    """What this host has: httpd, its modules, the module's release; the options the release lacks refused."""
+    try:
+        httpd = discovery.httpd_executable(values["httpd_executable"])
+        modules_dir = discovery.modules_directory(values["modules_directory"])
+        module_path = discovery.module_location(values["module_path"], modules_dir)
+        discovery.check_module_python(module_path)
+        version = module_version(module_path)
+        options.too_new(values, version)
+        if plan["server_metrics"] and version and version_tuple(version) < version_tuple(SERVER_METRICS_SINCE):
+            raise ConfigurationError("--server-metrics needs mod_wsgi %s or later, and the module is %s: upgrade it "
+                                     "or leave the option out" % (SERVER_METRICS_SINCE, version))
+        with from_table():
+            seed = python_hash_seed(values["python_hash_seed"], version, "--python-hash-seed")
+        directive = daemon_directive(values["process_group"], plan["daemon"], version)
+        builtin = discovery.compiled_in(httpd)
+        mpm = discovery.mpm_module(builtin, modules_dir, values["server_mpm"])
+        wanted = ([mpm] if mpm else []) + list(BASE_MODULES) + [
+            module for feature in FEATURE_MODULES if feature in plan["features"] for module in FEATURE_MODULES[feature]]
+        modules = discovery.load_modules(builtin, modules_dir, wanted)
+    except ConfigurationError:
+        if check:
+            check.cancel()
+        raise
+    if check:
+        check.result()
+    return {"httpd": httpd, "module_path": module_path, "module_version": version, "python_hash_seed": seed,
+            "daemon_directive": directive, "modules": modules,
+            "mime_types": values["mime_types"] or discovery.mime_types()}
 
 
 def configure(ns, command, application=None, environ=None, check_port=True):
@@ -509,145 +489,22 @@ def configure(ns, command, application=None, environ=None, check_port=True):
     ``application`` ((type, entry point, callable)) and ``environ`` come from the Django command;
     start-server and setup-server take them from ``ns``.  Raises ConfigurationError.
     """
-    _refused(ns)
-    application = _application(ns, application)
-    static = application[0] == "static"
-    port = _port("--port", ns.port)
-    tls_setup = _tls(ns)
-    https_port = tls_setup["port"] if tls_setup else None
-    user, group = _accounts(ns.user, ns.group)
-    daemon = daemon_options(ns, application, user, group, port)
-    if not os.path.isdir(daemon["home"]):
-        raise ConfigurationError("--home=%s is not a directory: the daemon processes start there" % daemon["home"])
-    with from_table():  # the value now; what to write once the module's release is known
-        python_hash_seed(ns.python_hash_seed, None, "--python-hash-seed")
-    process_group = ns.process_group or PROCESS_GROUP
-    if not re.match(r"^[\w.-]+$", process_group):
-        raise ConfigurationError("--process-group=%s: the name may have letters, digits, _ . - only" % process_group)
-    mount_point = "/" + ns.mount_point.strip("/") if ns.mount_point.strip("/") else "/"
-    aliases = []
-    for url, path in ns.url_alias:
-        if not url.startswith("/"):
-            raise ConfigurationError("--url-alias %s %s: the URL must start with /" % (url, path))
-        if not os.path.exists(path):
-            raise ConfigurationError("--url-alias %s %s: %s does not exist" % (url, path, path))
-        aliases.append((url, os.path.abspath(path), os.path.isdir(path)))
-    document_root = _existing("--document-root", ns.document_root, "directory") if ns.document_root else None
-    if static:
-        document_root = application[1]
-    includes = [_existing("--include-file", path) for path in ns.include_file]
-    server_root = os.path.abspath(ns.server_root or "/tmp/wsgi-express-%d" % port)
-    limits = {"limit_request_body": _count("--limit-request-body", ns.limit_request_body),
-              "keep_alive_timeout": _count("--keep-alive-timeout", ns.keep_alive_timeout),
-              "server_backlog": _count("--server-backlog", ns.server_backlog)}
-    max_clients = _count("--max-clients", ns.max_clients) if ns.max_clients is not None else None
-    pid_file = os.path.abspath(ns.pid_file) if ns.pid_file else os.path.join(server_root, "httpd.pid")
-    environ = dict(environ or {}, **dict(ns.environment))
-    logs = _log_setup(ns, server_root)
-    services = _services(ns, user, group)
-    for flag, urls in (("--ignore-activity", ns.ignore_activity),):
-        for url in urls:
-            _url(flag, url)
-    proxies = [(_url("--proxy-mount-point", url), target) for url, target in ns.proxy_mount_point]
-    if ns.telemetry_service and not ns.telemetry_service.startswith("unix:/"):
-        raise ConfigurationError("--telemetry-service=%s is not a local socket: give unix:/path/to/socket"
-                                 % ns.telemetry_service)
-    if ns.free_threading and not sysconfig.get_config_var("Py_GIL_DISABLED"):
-        raise ConfigurationError("--free-threading needs a free-threaded Python (built with --disable-gil), and "
-                                 "%s is not: leave the option out, or run wsgi-express from one" % sys.executable)
-    files = {"--envvars-script": ns.envvars_script, "--rewrite-rules": ns.rewrite_rules, "--mime-types": ns.mime_types,
-             "--host-access-script": ns.host_access_script, "--auth-user-script": ns.auth_user_script,
-             "--auth-group-script": ns.auth_group_script}
-    files = {flag: _existing(flag, path) if path else None for flag, path in files.items()}
-    if ns.auth_group_script and not ns.auth_user_script:
-        raise ConfigurationError("--auth-group-script needs --auth-user-script: users are authenticated first")
-    handlers = [(extension if extension.startswith(".") else "." + extension, _existing("--add-handler", script))
-                for extension, script in ns.add_handler]
-    shell = ns.shell_executable
-    if ns.process_name and command == "setup-server":
-        shell = discovery.bash() or shell
-    if not os.access(shell, os.X_OK):
-        raise ConfigurationError("--shell-executable=%s is not an executable shell" % shell)
-
-    mpm_sizes = _mpm(daemon, ns, max_clients)
-    read_timeout = _request_read_timeout(ns)
+    values = options.checked(ns)
+    plan = _plan(values, ns, command, application, environ)
     if check_port:
-        for flag, number in (("--port", port), ("--https-port", https_port)):
+        for flag, number in (("--port", values["port"]), ("--https-port", plan["https_port"])):
             if number:
-                _check_port(ns.host, number, flag)
-    memo = discovery.remember_in(os.path.join(server_root, MEMO))
-    check = None if ns.skip_import_check or static else _ImportCheck(
-        application, daemon["home"], daemon.get("python_path") or [], dict(environ, **_environment_file(ns)),
-        user, group, os.path.join(server_root, IMPORT_RECORD))
-    try:
-        httpd = discovery.httpd_executable(ns.httpd_executable)
-        modules_dir = discovery.modules_directory(ns.modules_directory)
-        module_path = discovery.module_location(ns.module_path, modules_dir)
-        discovery.check_module_python(module_path)
-        version = module_version(module_path)
-        _check_since(ns, version)
-        directive = daemon_directive(process_group, daemon, version)
-        with from_table():
-            seed = python_hash_seed(ns.python_hash_seed, version, "--python-hash-seed")
-        builtin = discovery.compiled_in(httpd)
-        mpm = discovery.mpm_module(builtin, modules_dir, ns.server_mpm)
-        wanted = ([mpm] if mpm else []) + list(BASE_MODULES) + _features(ns, tls_setup, document_root)
-        modules = discovery.load_modules(builtin, modules_dir, wanted)
-    except ConfigurationError:
-        if check:
-            check.cancel()
-        raise
-    if check:
-        check.result()
-
-    server_name = ns.server_name or "localhost"
-    context = {
-        "version": __version__, "command": command, "server_root": server_root, "httpd": httpd,
-        "server_name": server_name, "modules": modules, "module_path": module_path,
-        "url_host": ns.host if ns.host not in ("", "0.0.0.0", "::") else ns.server_name or "localhost",
-        "module_version": version, "user": user, "group": group, "port": port, "https_port": https_port,
-        "listen_host": ("[%s]" % ns.host if ":" in ns.host else ns.host) if ns.host else None,
-        "virtual_hosts": bool(ns.server_name), "server_aliases": ns.server_alias, "allow_localhost": ns.allow_localhost,
-        "parent_domain": server_name[4:] if server_name.lower().startswith("www.") and ns.server_name else None,
-        "http2": ns.http2, "tls": tls_setup,
-        "mime_types": files["--mime-types"] or discovery.mime_types(), "logs": logs,
-        "error_log": logs["error"], "access_log": logs["access"],
-        "log_level": ns.log_level, "mpm": mpm_sizes, "pid_file": pid_file, **limits,
-        "request_read_timeout": read_timeout,
-        "document_root": document_root or os.path.join(server_root, "htdocs"),
-        "serve_document_root": bool(document_root), "static": static, "url_aliases": aliases,
-        "directory_index": ns.directory_index, "directory_listing": ns.directory_listing,
-        "allow_override": " ".join(ns.allow_override) or "None", "error_documents": ns.error_document,
-        "error_override": ns.error_override, "rewrite_rules": files["--rewrite-rules"], "with_cgi": ns.with_cgi,
-        "handlers": handlers, "mount_point": mount_point,
-        "enable_sendfile": ns.enable_sendfile, "dont_write_bytecode": ns.dont_write_bytecode,
-        "python_hash_seed": seed, "daemon_directive": directive, "process_group": process_group,
-        "application_group": ns.application_group or "%{GLOBAL}",
-        "include_files": includes,
-        "server_tokens": ns.server_tokens, "server_signature": ns.server_signature, "trace_enable": ns.trace_enable,
-        "application_type": application[0], "entry_point": application[1], "callable_object": application[2],
-        "environ": environ, "environment_file": os.path.abspath(ns.environment_file) if ns.environment_file else None,
-        "setenv": ns.setenv, "passenv": ns.passenv, "envvars_script": files["--envvars-script"],
-        "reload_on_changes": ns.reload_on_changes, "reload_interval": RELOAD_INTERVAL,
-        "monitor_files": [application[1]] if application[0] == "script" else [],
-        "proxy_mount_points": proxies, "proxy_virtual_hosts": ns.proxy_virtual_host, "proxy_timeout": ns.proxy_timeout,
-        "trust_proxy_headers": ns.trust_proxy_header, "trust_proxies": ns.trust_proxy,
-        "compress_types": COMPRESSED_TYPES if ns.compress_responses else (), "server_status": ns.server_status,
-        "server_metrics": bool(ns.server_metrics), "chunked_request": ns.chunked_request,
-        "map_head_to_get": ns.map_head_to_get, "disable_reloading": ns.disable_reloading,
-        "orphan_interpreter": ns.orphan_interpreter, "ignore_activity": ns.ignore_activity,
-        "python_warnings": ns.python_warnings, "free_threading": ns.free_threading,
-        "telemetry_service": ns.telemetry_service, "telemetry_interval": ns.telemetry_interval,
-        "slow_requests": ns.slow_requests, "telemetry_options": ns.telemetry_options,
-        "services": services, "python_home": daemon["python_home"], "home": daemon["home"],
-        "host_access_script": files["--host-access-script"], "auth_user_script": files["--auth-user-script"],
-        "auth_group_script": files["--auth-group-script"], "auth_type": ns.auth_type, "auth_group": ns.auth_group,
-        "socket_prefix": _existing("--socket-prefix", ns.socket_prefix, "directory") if ns.socket_prefix else server_root,
-        "process_name": ns.process_name, "shell": shell,
-    }
-    names = TEMPLATES + ((("resources.wsgi", 0o644),) if handlers else ()) \
+                _check_port(values["host"], number, flag)
+    memo = discovery.remember_in(os.path.join(plan["server_root"], MEMO))
+    check = None if values["skip_import_check"] or plan["static"] else _ImportCheck(
+        (plan["application_type"], plan["entry_point"], plan["callable_object"]), plan["home"],
+        plan["daemon"].get("python_path") or [], dict(plan["environ"], **_environment_file(values["environment_file"])),
+        plan["user"], plan["group"], os.path.join(plan["server_root"], IMPORT_RECORD))
+    context = {**values, **plan, **_host(values, plan, check)}
+    del context["daemon"], context["features"]
+    names = TEMPLATES + ((("resources.wsgi", 0o644),) if plan["handlers"] else ()) \
         + ((("apachectl", 0o755),) if command == "setup-server" else ())
-    return Setup(context, names, summary(context, daemon), [memo] + ([check] if check else []))
+    return Setup(context, names, summary(context, plan["daemon"]), [memo] + ([check] if check else []))
 
 
 def _seconds(value):
@@ -685,7 +542,7 @@ def summary(context, daemon):
             _bytes(value("memory_limit")), _bytes(value("virtual_memory_limit")),
             _seconds(value("cpu_time_limit")), value("maximum_requests") or "off"),
         "mod_wsgi     %s  %s" % (context["module_version"] or "?", context["module_path"]),
-        "logs         %s" % ("the terminal" if context["error_log"].startswith("/dev/") else context["logs"]["directory"]),
+        "logs         %s" % ("the terminal" if context["logs"]["error"].startswith("/dev/") else context["logs"]["directory"]),
         "server root  %s" % context["server_root"],
     ]
     if context["static"]:

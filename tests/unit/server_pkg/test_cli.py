@@ -56,11 +56,11 @@ CASES = [
     (["start-server", "{script}", "--ssl-certificate-chain-file", "{script}"],
      "--ssl-certificate-chain-file needs --https-port"),
     (["start-server", "{script}", "--https-port", "8443", "--ssl-certificate", "/nonexistent/site"],
-     "--ssl-certificate-file=/nonexistent/site.crt does not exist"),
+     "--ssl-certificate=/nonexistent/site.crt does not exist"),
     (["start-server", "{script}", "--initial-workers", "1.5"], "--initial-workers=1.5 is not a fraction"),
     (["start-server", "{script}", "--error-log-name", "logs/error"], "--error-log-name=logs/error is not a file name"),
     (["start-server", "{script}", "--max-log-size", "0"], "--max-log-size=0 is not a size"),
-    (["start-server", "{script}", "--header-timeout", "-1"], "--header-timeout=-1 is negative"),
+    (["start-server", "{script}", "--header-timeout", "-1"], "--header-timeout=-1 is not a whole number"),
     (["start-server", "/nonexistent/app.ini", "--application-type", "paste"],
      "SCRIPT=/nonexistent/app.ini does not exist: give the path of the Paste Deploy configuration file"),
     (["start-server", "/nonexistent/htdocs", "--application-type", "static"],
@@ -121,8 +121,8 @@ def test_root_needs_an_unprivileged_user(script, as_root):
     assert "--user is required when wsgi-express runs as root" in express("start-server", script, prefix=as_root).stderr
     refused = express("start-server", script, "--user", "root", prefix=as_root)
     assert refused.returncode == 2 and "--user=root has uid 0" in refused.stderr
-    assert "--user=no-such-user is not a user" in express("start-server", script, "--user", "no-such-user",
-                                                           prefix=as_root).stderr
+    unknown = express("start-server", script, "--user", "no-such-user", prefix=as_root)
+    assert "--user=no-such-user is not a user" in unknown.stderr
 
 
 @pytest.mark.slow

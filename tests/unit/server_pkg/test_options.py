@@ -7,7 +7,7 @@ import pytest
 from ansible_collections.wsgi.apache.plugins.filter.daemon_process import daemon_process
 from ansible_collections.wsgi.apache.plugins.module_utils import daemon_options as table
 from wsgi_express import cli, server
-from wsgi_express.options import EXPRESS_DEFAULTS
+from wsgi_express.options import EXPRESS_DEFAULTS, PROCESS_GROUP
 from wsgi_express._shared import daemon_options as shared
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
@@ -55,12 +55,12 @@ SAME = [
 
 @pytest.mark.parametrize("flags,options", SAME, ids=["sizes", "limits", "sockets", "paths", "6.1.1-only"])
 def test_launcher_and_site_role_render_the_same_directive(flags, options):
-    launcher = server.daemon_directive(server.PROCESS_GROUP,
+    launcher = server.daemon_directive(PROCESS_GROUP,
                                        server.daemon_options(parse(*flags), SCRIPT, "www-data", "www-data", 8000), "6.1.1")
     # The launcher's own defaults, written out as a site role user would.
     defaults = dict(EXPRESS_DEFAULTS, user="www-data", group="www-data", display_name="(wsgi:8000)",
                     home="/srv/app", python_home=__import__("sys").prefix)
-    role = daemon_process(dict(defaults, **options), server.PROCESS_GROUP, "6.1.1", "site_apps[x].daemon")
+    role = daemon_process(dict(defaults, **options), PROCESS_GROUP, "6.1.1", "site_apps[x].daemon")
     assert launcher == role
     for option_name in ("processes", "memory-limit", "supplementary-groups", "python-path"):
         if option_name.replace("-", "_") in options:

@@ -11,8 +11,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 # The owner of what it writes: the module's default (root) as root, else the developer's own user and group.
-OWN = "" if os.geteuid() == 0 else "owner: %s, group: %s" % (pwd.getpwuid(os.geteuid()).pw_name,
-                                                            grp.getgrgid(os.getegid()).gr_name)
+OWN = "" if os.geteuid() == 0 else "owner: %s, group: %s" % (
+    pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name)
 
 PLAY = """
 - hosts: localhost
