@@ -42,12 +42,13 @@ class Kind(object):
 
     metavar = "TEXT"
 
-    def __init__(self, metavar=None, choices=None):
+    def __init__(self, metavar=None, choices=None, convert=None):
         self.metavar = metavar or self.metavar
-        self.choices = choices
+        self.choices, self.convert = choices, convert
 
     def arguments(self):
-        return {"choices": self.choices} if self.choices else {"metavar": self.metavar}
+        return {**({"choices": self.choices} if self.choices else {"metavar": self.metavar}),
+                **({"type": self.convert} if self.convert else {})}
 
     def check(self, flag, value):
         return value
@@ -429,7 +430,7 @@ ROWS = (
         needs=("status", "host")),
     Row("--chunked-request", FLAG, "Accept request bodies sent with chunked transfer encoding (WSGIChunkedRequest).",
         group=WSGI, directive="WSGIChunkedRequest On"),
-    Row("--map-head-to-get", Kind(choices=("On", "Off", "Auto")), "Run HEAD requests as GET (WSGIMapHEADToGET; "
+    Row("--map-head-to-get", Kind(choices=("On", "Off", "Auto"), convert=str.capitalize), "Run HEAD requests as GET (WSGIMapHEADToGET; "
         "default: Auto).", default="Auto", group=WSGI, since="4.3.0", directive="WSGIMapHEADToGET {value}"),
     Row("--disable-reloading", FLAG, "Do not reload the app when its script file changes (WSGIScriptReloading "
         "Off).", group=WSGI, directive="WSGIScriptReloading Off"),

@@ -79,3 +79,7 @@ def test_needs_and_too_new_follow_the_rows():
                                                  "module is 4.4.0"):
         options.too_new(values, "4.4.0")
     options.too_new(values, "4.5.0")
+
+
+def test_choices_are_taken_in_any_case_where_mod_wsgi_express_takes_them():
+    assert options.checked(parse("--map-head-to-get", "off"))["map_head_to_get"] == "Off"
