@@ -17,9 +17,9 @@ GENERATORS := tools/argspecs.py tools/role_readmes.py tools/platforms.py tools/r
 DOCS := $(CURDIR)/build/docs
 COLLECTION := $(CURDIR)/.collections/ansible_collections/wsgi/apache
 
-.PHONY: test setup deploy lint generate docs release-notes release quick unit upstream sanity package molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy bench-libpython stop-hosts clean
+.PHONY: test setup deploy lint generate docs release-notes release quick unit upstream sanity package hosts molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy bench-libpython stop-hosts clean
 
-test: setup lint docs unit upstream sanity package molecule integration
+test: setup lint docs unit upstream sanity package hosts
 	@echo "make test: all stages passed"
 
 setup: $(VENV)/.installed .collections/ansible_collections/wsgi/apache
@@ -88,17 +88,29 @@ upstream: setup
 # ansible-test sanity with every ansible-core release of tests/ansible_cores.yml, each on a Python
 # it supports (tools/sanity.py).
 sanity: setup
-	$(VENV)/bin/python tools/sanity.py
+	$(VENV)/bin/python tools/sanity.py --jobs 2
 
 # The tarball as ansible-galaxy builds it: what it holds, Galaxy's importer, an execution environment.
 package: setup
 	pytest -q tests/package
 
 molecule: setup
-	for s in $(SCENARIOS); do molecule test -s $$s; done
+	for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done
 
 integration: setup
 	pytest -q -x --durations=25 tests/integration
+
+# What needs test hosts, at once in three groups (their hosts have names of their own; each group's
+# output is shown whole when it ends): Molecule, and the integration tests in two groups of about the
+# same length. The test-host tool's own tests run last, alone: they check that nothing of ours is left.
+INTEGRATION_A := $(addprefix tests/integration/,test_fleet.py test_galaxy.py test_python_role.py test_build_cache.py)
+INTEGRATION_LAST := tests/integration/test_testhosts.py
+INTEGRATION_B := $(filter-out $(INTEGRATION_A) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
+hosts: setup
+	$(VENV)/bin/python tools/together.py "molecule=for s in $(SCENARIOS); do molecule test -s \$$s || exit 1; done" \
+	  "integration-a=pytest -q -x --durations=15 $(INTEGRATION_A)" \
+	  "integration-b=pytest -q -x --durations=15 $(INTEGRATION_B)"
+	pytest -q -x --durations=5 $(INTEGRATION_LAST)
 
 # Benchmarks (bench/, docs/benchmarks.md): on demand, never part of `make test`.
 bench-serving: setup

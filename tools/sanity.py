@@ -10,13 +10,16 @@ HOME of the run's own (build/sanity/), so nothing is written to the user's ~/.an
     python tools/sanity.py                  every release
     python tools/sanity.py --core 2.21.5    only these
     python tools/sanity.py --on-test-host   on the trixie test host, as a machine without the Pythons would
+    python tools/sanity.py --jobs 2         two releases at once (make sanity)
 """
 
 import argparse
+import concurrent.futures
 import pathlib
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 import yaml
@@ -99,25 +102,29 @@ def sanity(entry, trixie_host, where="auto"):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--core", action="append", help="only this release (repeatable)")
+    parser.add_argument("--jobs", type=int, default=1, help="releases checked at once (default: 1)")
     parser.add_argument("--on-test-host", action="store_const", const="testhost", default="auto", dest="where",
                         help="run on the trixie test host even where this machine has a Python for the release")
     args = parser.parse_args()
     entries = [e for e in yaml.safe_load(CORES.read_text()) if not args.core or e["core"] in args.core]
     if not entries:
         sys.exit(f"no release of {CORES} is {args.core}")
-    hosts = []
+    hosts, lock = [], threading.Lock()
 
     def trixie_host():
-        if not hosts:
-            hosts.append(testhost.Host(testhost.start("sanity-controller", release="trixie")))
-        return hosts[0]
+        with lock:
+            if not hosts:
+                hosts.append(testhost.Host(testhost.start("sanity-controller", release="trixie")))
+            return hosts[0]
 
-    results = []
+    def one(entry):
+        passed, lines = sanity(entry, trixie_host, args.where)
+        print("\n".join(lines), flush=True)
+        return passed
+
     try:
-        for entry in entries:
-            passed, lines = sanity(entry, trixie_host, args.where)
-            print("\n".join(lines), flush=True)
-            results.append(passed)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            results = list(pool.map(one, entries))
     finally:
         if hosts:
             testhost.stop(hosts[0].name)

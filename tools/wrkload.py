@@ -4,16 +4,27 @@ what clients saw. The tests and the deploy benchmark share it.
 import re
 import signal
 import subprocess
+import tempfile
 import time
 
 
 class Load:
-    """wrk (2 threads, ``connections`` connections) against ``url`` from now until stop()."""
+    """wrk (2 threads, ``connections`` connections) against ``url`` from now until stop().
 
-    def __init__(self, url, connections=16, settle=2):
+    ``pace_ms``: each connection waits that long after an answer before its next request (wrk's
+    delay() hook), a steady load that leaves the machine's cores to what happens meanwhile; None:
+    as fast as the server answers (the benchmarks)."""
+
+    def __init__(self, url, connections=16, settle=2, pace_ms=None):
         self.url, self.settle = url, settle
-        self.proc = subprocess.Popen(["wrk", "-t2", f"-c{connections}", "-d3600s", url],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.script = None
+        argv = ["wrk", "-t2", f"-c{connections}", "-d3600s", url]
+        if pace_ms:
+            self.script = tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="wrk-pace-")
+            self.script.write("function delay()\n  return %d\nend\n" % pace_ms)
+            self.script.flush()
+            argv[1:1] = ["-s", self.script.name]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.started = time.monotonic()
         time.sleep(settle)  # under load before what is measured starts
 
@@ -22,6 +33,8 @@ class Load:
         time.sleep(self.settle)  # and after it ends
         self.proc.send_signal(signal.SIGINT)  # wrk sets its own handler: it stops and prints its counts
         out = self.proc.communicate(timeout=60)[0]
+        if self.script:
+            self.script.close()
         requests = re.search(r"(\d+) requests in", out)
         errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
         non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
