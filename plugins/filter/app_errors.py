@@ -27,9 +27,9 @@ options:
     required: true
   settings:
     description:
-      - Role-wide values some rules depend on.
-      - "C(restrict_embedded) (site: O(wsgi.apache.site#role:main:site_restrict_embedded)),
-        C(application_type) and C(port) (express: the defaults of O(wsgi.apache.express#role:main:express_app_defaults))."
+      - "Role-wide values some rules depend on - the role's app defaults (C(port), C(application_type) -
+        O(wsgi.apache.site#role:main:site_app_defaults), O(wsgi.apache.express#role:main:express_app_defaults))
+        and C(restrict_embedded) (site - O(wsgi.apache.site#role:main:site_restrict_embedded))."
     type: dict
     default: {}
 """
@@ -40,7 +40,7 @@ EXAMPLES = r"""
     that: _errors | length == 0
     fail_msg: "{{ _errors | join('; ') }}"
   vars:
-    _errors: "{{ site_apps | wsgi.apache.app_errors('site', {'restrict_embedded': site_restrict_embedded}) }}"
+    _errors: "{{ site_apps | wsgi.apache.app_errors('site', site_app_defaults | combine({'restrict_embedded': false})) }}"
 """
 
 RETURN = r"""

@@ -10,6 +10,7 @@ these are the ones that the entries alone decide.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -18,6 +19,9 @@ import re
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,26}$")
 WSGI_MODULE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 ROOT_ACCOUNT = "root"
+# A host name's label (RFC 1123); an alias may hold Apache's wildcards * and ?.
+LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+WILD_LABEL_RE = re.compile(r"^[A-Za-z0-9*?-]{1,63}$")
 
 
 def _show(value):
@@ -45,6 +49,11 @@ def _common(app, where):
     elif "path" in app and not str(app["path"]).startswith("/"):
         yield ("%s.path=%s is not absolute: set it to the app's directory on the host, such as /srv/myapp"
                % (where, _show(app["path"])))
+    requirements = app.get("requirements")
+    if requirements and "src" in app and os.path.isdir(str(app["src"])) and \
+            not os.path.isfile(os.path.join(str(app["src"]), str(requirements))):
+        yield ("%s.requirements=%s is not a file of the app's src (%s): give its path relative to src, such as "
+               "requirements.txt" % (where, _show(requirements), app["src"]))
     for key in ("user", "group"):
         if app.get(key) == ROOT_ACCOUNT:
             yield ("%s.%s=%s: an app never runs as root (mod_wsgi refuses it): leave %s unset for a dedicated "
@@ -55,7 +64,61 @@ def _common(app, where):
             yield ("%s.daemon.%s is set by the role: set the app's own %s key instead" % (where, key, key))
 
 
+def host_name_error(value, wildcards=False):
+    """Why ``value`` is not a host name Apache can match (a DNS name, or an IP address), or None."""
+    if not isinstance(value, str) or not value:
+        return "is not a host name"
+    try:
+        ipaddress.ip_address(value.strip("[]"))
+        return None
+    except ValueError:
+        pass
+    labels = value.rstrip(".").split(".")
+    pattern = WILD_LABEL_RE if wildcards else LABEL_RE
+    if len(value) > 253 or not all(pattern.match(label) for label in labels):
+        return "is not a host name (letters, digits and - in dot-separated labels%s)" % (
+            ", with * or ? as wildcards" if wildcards else "")
+    return None
+
+
+def port_error(value):
+    """Why ``value`` is not a TCP port (a number, or a string of digits, in 1-65535), or None."""
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        return "is not a port: give a number in 1-65535"
+    return None
+
+
+def _names(app):
+    """The host names an app's vhosts answer for."""
+    aliases = app.get("server_aliases") or []
+    return [app.get("server_name")] + (list(aliases) if isinstance(aliases, list) else [])
+
+
 def _site(app, where, settings):
+    name_error = host_name_error(app.get("server_name"))
+    if name_error:
+        yield ("%s.server_name=%s %s: give the site's name, such as blog.example.com" % (
+            where, _show(app.get("server_name")), name_error))
+    aliases = app.get("server_aliases", [])
+    if not isinstance(aliases, list):
+        yield "%s.server_aliases=%s is not a list: give a list of host names" % (where, _show(aliases))
+    else:
+        for alias in aliases:
+            alias_error = host_name_error(alias, wildcards=True)
+            if alias_error:
+                yield "%s.server_aliases: %s %s" % (where, _show(alias), alias_error)
+    for key in ("port", "https_port"):
+        if app.get(key) is not None and port_error(app[key]):
+            yield "%s.%s=%s %s" % (where, key, _show(app[key]), port_error(app[key]))
+    static = app.get("static", [])
+    urls = [entry.get("url") for entry in static if isinstance(entry, dict)] if isinstance(static, list) else []
+    for url in urls:
+        if not isinstance(url, str) or not url.startswith("/") or url.rstrip("/") == "":
+            yield ("%s.static: url=%s is not a URL path under the app: give one that starts with / and is not / "
+                   "itself (the app answers there), such as /static" % (where, _show(url)))
+    for url in sorted({url for url in urls if urls.count(url) > 1}, key=str):
+        yield "%s.static: url=%s is given twice: each URL serves one directory" % (where, _show(url))
     if ("wsgi_script" in app) == ("wsgi_module" in app):
         yield ("%s: give exactly one of wsgi_script (a file under the app, such as app.wsgi) and wsgi_module "
                "(such as mysite.wsgi:application)" % where)
@@ -71,6 +134,8 @@ def _site(app, where, settings):
 
 
 def _express(app, where, settings):
+    if app.get("port") is not None and port_error(app["port"]):
+        yield "%s.port=%s %s" % (where, _show(app["port"]), port_error(app["port"]))
     kind = app.get("application_type", settings.get("application_type", "script"))
     if kind == "script" and str(app.get("entry", "")).startswith("/"):
         yield ("%s.entry=%s is absolute: with application_type script, give the script's path relative to the "
@@ -90,8 +155,8 @@ def account(app, root):
 def app_errors(apps, role, settings=None):
     """Every refusal for a role's list of app entries (empty when all are acceptable).
 
-    ``settings`` holds the role-wide values some rules depend on: ``restrict_embedded`` (site),
-    ``application_type`` and ``port`` defaults (express)."""
+    ``settings`` holds the role-wide values some rules depend on: the role's app defaults (such as
+    ``port`` and ``application_type``) and ``restrict_embedded`` (site)."""
     variable, specific = ROLES[role]
     settings = settings or {}
     errors = []
@@ -105,7 +170,29 @@ def app_errors(apps, role, settings=None):
     errors.extend(_unique(apps, variable, "name", None))
     if role == "express":
         errors.extend(_unique(apps, variable, "port", settings.get("port")))
+    else:
+        errors.extend(_same_vhost(apps, variable, settings))
     return errors
+
+
+def _same_vhost(apps, variable, settings):
+    """Two site apps answering the same host name on the same port: Apache would send every request to the
+    first, and the second would never be reached."""
+    claimed = {}
+    for app in apps:
+        if not isinstance(app, dict):
+            continue
+        for key in ("port", "https_port"):
+            port = app.get(key, settings.get("port", 80) if key == "port" else None)
+            if port is None or port_error(port):
+                continue
+            for name in _names(app):
+                if isinstance(name, str):
+                    claimed.setdefault((int(str(port)), name.lower()), []).append(app.get("name"))
+    for (port, name), owners in sorted(claimed.items()):
+        if len(set(owners)) > 1:
+            yield ("%s: apps %s both answer %s on port %d: give each its own server_name (or alias) or port, or "
+                   "the second is never reached" % (variable, ", ".join(sorted(set(map(str, owners)))), name, port))
 
 
 def _unique(apps, variable, key, default):

@@ -352,17 +352,39 @@ def run_checked(run, argv, what, cwd=None, user=None):
     return out
 
 
-def import_error(run, loader, python, code, entry, env_file, user, timeout=IMPORT_TIMEOUT):
+def status_text(codes):
+    """HTTP statuses as ranges: [200, 201, 202, 301] is '200-202,301'."""
+    parts, codes = [], sorted(set(int(code) for code in codes))
+    for code in codes:
+        if parts and parts[-1][1] == code - 1:
+            parts[-1][1] = code
+        else:
+            parts.append([code, code])
+    return ",".join("%d-%d" % (low, high) if high > low else "%d" % low for low, high in parts)
+
+
+def import_error(run, loader, python, code, entry, env_file, user, timeout=IMPORT_TIMEOUT, health=None):
     """Load the app as its daemon would (its Python, its user, its environment, its code first on
-    sys.path), through ``run`` (as run_checked's): None when it loads, else the one line saying why not."""
+    sys.path) and, with ``health`` ({path, host, status}), ask it for its health URL once, through
+    ``run`` (as run_checked's): None when it loads and answers, else the one line saying why not.
+
+    After ``timeout`` seconds the loader prints where the app is (faulthandler), and coreutils' timeout
+    stops it 2 s later with everything it started."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
-    argv = [python, loader, entry["type"], entry["value"], entry.get("callable", "application"), env_file]
-    rc, dummy, err = run(confined(argv, user=user, env=env, timeout=timeout), cwd=code)
+    argv = [python, loader, entry["type"], entry["value"], entry.get("callable", "application"), env_file,
+            "--timeout", str(timeout)]
+    if health:
+        argv += ["--get", health["path"], "--host", health.get("host") or "localhost",
+                 "--port", str(health.get("port") or 80), "--status", status_text(health["status"])]
+    rc, dummy, err = run(confined(argv, user=user, env=env, timeout=timeout + 2), cwd=code)
     if rc == 0:
         return None
-    if rc in (TIMED_OUT, TIMED_OUT_KILLED):
-        return "it did not load within %d s" % timeout
     lines = err.strip().splitlines()
+    if rc in (TIMED_OUT, TIMED_OUT_KILLED):
+        frames = [line.strip() for line in lines if line.strip().startswith("File ") and "<frozen" not in line
+                  and "importlib" not in line and os.path.basename(loader) not in line]
+        where = "; it was at " + frames[0] if frames else ""
+        return "it did not load%s within %d s%s" % (" and answer" if health else "", timeout, where)
     return lines[-1] if lines else "exit status %d" % rc
 
 

@@ -79,9 +79,28 @@ options:
     type: str
     default: ''
   check_import:
-    description: Load the app before the release is complete (O(state=present)).
+    description:
+      - Load the app before the release is complete (O(state=present)), as its user, with the release's
+        Python and environment; with O(health), also ask it for its health URL once, through its WSGI
+        callable. A release that fails never goes live, and nothing of it stays.
     type: bool
     default: true
+  health:
+    description:
+      - The request the check makes once the app loaded, as a WSGI server hands it a GET; an answer outside
+        O(health.status) fails the release before it can go live.
+    type: dict
+    suboptions:
+      path: {description: The URL path asked., type: str, required: true}
+      host: {description: The host name the request is for (C(Host)), type: str, default: localhost}
+      port: {description: The port the request came to., type: int, default: 80}
+      status: {description: The statuses that pass., type: list, elements: int, required: true}
+  check_timeout:
+    description:
+      - Seconds the check may take. At the limit the app's threads' stacks are reported and the check is
+        stopped with every process it started.
+    type: int
+    default: 300
   release:
     description: With O(state=live), the release to make live, or C(previous).
     type: str
@@ -239,8 +258,8 @@ def build(module, releases, rid):
         failed = check(module, python, code, staging, params["environment"], gid)
         if failed:
             releases.discard(rid)
-            raise ReleaseError("release %s of %s fails to load, so it does not go live: %s"
-                               % (rid, params["root"], failed))
+            raise ReleaseError("release %s of %s fails its check (its load%s), so it does not go live: %s"
+                               % (rid, params["root"], " and one request" if params["health"] else "", failed))
     releases.finish(rid, record, params["environment"], gid, key)
     return made
 
@@ -261,7 +280,7 @@ def check(module, python, code, staging, environment, gid):
             os.chown(name, 0, gid)
             os.chmod(name, 0o640)
         return import_error(runner(module), loader, python, code, module.params["entry"], env_file,
-                            module.params["user"])
+                            module.params["user"], timeout=module.params["check_timeout"], health=module.params["health"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -283,7 +302,11 @@ def present(module, releases):
         return dict(result, changed=True, release=rid, created=True, venv_created=False, first=first,
                     staging=os.path.join(releases.staging(rid), CODE))
     rid = params["release"]
-    made = build(module, releases, rid)
+    try:
+        made = build(module, releases, rid)
+    except (ReleaseError, OSError):
+        releases.discard(rid)  # nothing of a release that failed stays: its staging directory goes too
+        raise
     if first:  # its first release goes live at once
         releases.switch(rid)
     return dict(result, changed=True, release=rid, created=True, venv_created=made, first=first)
@@ -338,6 +361,11 @@ def main():
             packages=dict(type="list", elements="str", default=[]),
             packages_digest=dict(type="str", default=""),
             check_import=dict(type="bool", default=True),
+            health=dict(type="dict", options=dict(path=dict(type="str", required=True),
+                                                  host=dict(type="str", default="localhost"),
+                                                  port=dict(type="int", default=80),
+                                                  status=dict(type="list", elements="int", required=True))),
+            check_timeout=dict(type="int", default=300),
             release=dict(type="str"),
             keep=dict(type="int", default=5),
             digest=dict(type="str"),

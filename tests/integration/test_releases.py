@@ -173,14 +173,16 @@ def test_a_release_that_fails_to_load_never_goes_live(host, inventory, role):
     finally:
         (role["src"] / "app.wsgi").write_text(good)
     assert result.rc != 0
-    assert re.search(r"release \d{8}T\d{6}Z-[0-9a-f]{12} of " + re.escape(role["root"]) + r" fails to load, so it "
-                     r"does not go live: ModuleNotFoundError: No module named '+not_installed_anywhere'+ \(app\.wsgi, "
-                     r"line \d+\)", said(result)), errors(result)
+    assert re.search(r"release \d{8}T\d{6}Z-[0-9a-f]{12} of " + re.escape(role["root"])
+                     + r" fails its check \(its load and one request\), so it does not go live: "
+                     r"ModuleNotFoundError: No module named '+not_installed_anywhere'+ \(app\.wsgi, line \d+\)",
+                     said(result)), errors(result)
     assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
     assert marker(host, role) == role["marker"]
 
 
-def test_a_release_that_fails_its_health_check_is_switched_back(host, inventory, role, record_property):
+def test_a_release_that_fails_its_health_check_before_the_switch_never_goes_live(host, inventory, role):
+    """The new release answers its health URL through its WSGI callable before it can go live."""
     live = releases(host, inventory, role)["live"]
     under_load = load(host, role["port"])
     try:
@@ -188,15 +190,37 @@ def test_a_release_that_fails_its_health_check_is_switched_back(host, inventory,
     finally:
         counts = under_load.stop()
     assert result.rc != 0
+    assert "fails its check (its load and one request), so it does not go live: GET /env (Host " in said(result), result
+    assert "answered 503 Service Unavailable, where 200-399 passes" in said(result), result
+    assert releases(host, inventory, role)["live"] == live
+    print(f"{role['name']}: a release unhealthy before the switch: {counts['failed']} of {counts['requests']} "
+          f"requests failed")
+    assert counts["failed"] == 0, counts["output"]
+
+
+def test_a_release_that_fails_only_once_live_is_switched_back_at_its_first_answer(host, inventory, role,
+                                                                                  record_property):
+    """Unhealthy only under mod_wsgi: the first answer outside health_status sends the old release back."""
+    live = releases(host, inventory, role)["live"]
+    under_load = load(host, role["port"])
+    try:
+        result = deploy(role, inventory, environment={"PROBE_UNHEALTHY_LIVE": "1"})
+    finally:
+        counts = under_load.stop()
+    assert result.rc != 0
     assert "is not healthy: GET http://127.0.0.1:%d/env" % role["port"] in said(result), result
+    assert "answered 500" in said(result) and "after 1 of" in said(result), result
     assert f"release {live} is live again" in said(result), result
     assert releases(host, inventory, role)["live"] == live
     assert get(host, role["port"], "/env").status == 200
-    # What clients saw while the unhealthy release was live (until the health check gave up): reported.
-    seen = f"{counts['non_2xx']} of {counts['requests']} requests non-2xx"
-    record_property(f"{role['name']} unhealthy release", seen)
-    print(f"{role['name']}: while the unhealthy release was live, until it was switched back: {seen}")
+    # What clients saw while the unhealthy release was live, in seconds of the load's rate: at most 1 s.
+    rate = counts["requests"] / counts["seconds"]
+    served_bad = counts["non_2xx"] / rate
+    seen = f"{counts['non_2xx']} of {counts['requests']} requests non-2xx, {served_bad:.2f} s of requests"
+    record_property(f"{role['name']} unhealthy once live", seen)
+    print(f"{role['name']}: while the release unhealthy once live was live, until it was switched back: {seen}")
     assert counts["socket_errors"] == 0, counts["output"]
+    assert served_bad <= 1.0, seen
 
 
 def test_the_rollback_playbook_goes_back_without_a_failed_request(host, inventory, role):

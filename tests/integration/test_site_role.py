@@ -37,7 +37,8 @@ def stage_vars(stage):
             environment={"PROBE_GREETING": "hello", "PROBE_NUMBER": 7},
             daemon={"processes": 2, "threads": 2, "supplementary_groups": ["adm", "users"]}),
         # options mod_wsgi 6.1.1 parses that the table lacked before issue 16
-        app("sub", 8082, application_group="probe-sub",
+        # a port given as a string of digits, as inventories often give it
+        app("sub", "8082", application_group="probe-sub",
             daemon={"umask": "0027", "server_metrics": True, "response_socket_timeout": 30, "send_buffer_size": 0}),
         app("timeouts", 8083, daemon={"processes": 2, "threads": 1, "request_timeout": 3, "shutdown_timeout": 2,
                                       "display_name": "wsgi-timeouts"}),
@@ -421,6 +422,19 @@ BAD = [
      ["site_apps[probe].user=\"root\"", "never runs as root"]),
     ("python mod_wsgi is not built for", with_probe("b", requirements="requirements.txt", python="/usr/bin/perl"),
      ["site_apps[probe]: /usr/bin/perl", "mod_wsgi is built for Python 3.11"]),
+    ("server name with spaces", with_probe("b", server_name="bad name with spaces"),
+     ['site_apps[probe].server_name="bad name with spaces" is not a host name']),
+    ("port out of range", with_probe("b", port=70000), ["site_apps[probe].port=70000 is not a port: give a number in 1-65535"]),
+    ("port zero", with_probe("b", port=0), ["site_apps[probe].port=0 is not a port"]),
+    ("TLS certificate missing", with_probe("b", tls_certificate="/etc/ssl/certs/none.pem",
+                                           tls_certificate_key="/etc/ssl/private/none.key"),
+     ['site_apps[probe].tls_certificate="/etc/ssl/certs/none.pem"', "/etc/ssl/certs/none.pem is not a file on the host"]),
+    ("requirements missing", with_probe("b", requirements="no-such-requirements.txt"),
+     ['site_apps[probe].requirements="no-such-requirements.txt" is not a file of the app\'s src']),
+    ("static URL not absolute", with_probe("b", static=[{"url": "static", "path": "static"}]),
+     ['site_apps[probe].static: url="static" is not a URL path']),
+    ("two apps on one name and port", dict(stage_vars("b"), site_apps=stage_vars("b")["site_apps"] + [
+        app("twin", 8081, server_aliases=["probe.test"])]), ["apps probe, twin both answer probe.test on port 8081"]),
 ]
 
 
@@ -431,6 +445,16 @@ def test_18_bad_input_is_refused_leaving_files_byte_identical(host, inventory, s
     assert result.rc != 0, result
     for word in words:
         assert word in result.output, f"{word!r} not in:\n{result.output[-3000:]}"
+    assert files_digest(host) == before
+
+
+def test_18b_a_tls_key_of_another_certificate_is_refused(host, inventory, stage_b):
+    host.ssh("openssl genrsa -out /tmp/other.key 2048 2>/dev/null")
+    before = files_digest(host)
+    extra = with_probe("b", tls_certificate="/etc/wsgi-apache/tls/probe.crt", tls_certificate_key="/tmp/other.key")
+    result = run_play(PLAYBOOK, inventory, extra)
+    assert result.rc != 0, result
+    assert 'tls_certificate_key="/tmp/other.key": the key is not the certificate\'s' in result.output, result
     assert files_digest(host) == before
 
 

@@ -41,6 +41,8 @@ def _server_metrics():
 def env(environ, start_response):
     if os.environ.get("PROBE_UNHEALTHY"):  # a release that loads but does not work
         return _json(start_response, {"unhealthy": True}, "503 Service Unavailable")
+    if os.environ.get("PROBE_UNHEALTHY_LIVE") and "mod_wsgi.process_group" in environ:  # only once it serves
+        return _json(start_response, {"unhealthy": True}, "500 Internal Server Error")
     return _json(start_response, {
         "wsgi_version": list(environ["wsgi.version"]),
         "url_scheme": environ["wsgi.url_scheme"],

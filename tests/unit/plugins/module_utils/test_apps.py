@@ -92,3 +92,51 @@ def test_accounts_follow_one_rule():
     assert account({"name": "blog", "user": "www-blog"}, "/srv/x") == {
         "user": "www-blog", "group": "www-blog", "home": "/srv/x/blog"}
     assert account({"name": "blog", "user": "u", "group": "g"}, "/srv/x")["group"] == "g"
+
+
+@pytest.mark.parametrize("keys, words", [
+    ({"server_name": "bad name with spaces"}, ['site_apps[blog].server_name="bad name with spaces" is not a host name']),
+    ({"server_name": "-x.example"}, ['site_apps[blog].server_name="-x.example" is not a host name']),
+    ({"server_aliases": ["ok.example", "no_such name"]}, ['site_apps[blog].server_aliases: "no_such name" is not a host name']),
+    ({"port": 70000}, ["site_apps[blog].port=70000 is not a port: give a number in 1-65535"]),
+    ({"port": 0}, ["site_apps[blog].port=0 is not a port"]),
+    ({"https_port": "44x"}, ['site_apps[blog].https_port="44x" is not a port']),
+    ({"port": True}, ["site_apps[blog].port=true is not a port"]),
+    ({"static": [{"url": "static", "path": "static"}]}, ['site_apps[blog].static: url="static" is not a URL path']),
+    ({"static": [{"url": "/", "path": "static"}]}, ['site_apps[blog].static: url="/" is not a URL path under the app']),
+    ({"static": [{"url": "/s", "path": "a"}, {"url": "/s", "path": "b"}]}, ['site_apps[blog].static: url="/s" is given twice']),
+])
+def test_what_apache_would_refuse_or_ignore_is_refused_naming_the_key(tmp_path, keys, words):
+    errors = app_errors([site(tmp_path, **keys)], "site", {"port": 80})
+    assert len(errors) == 1 and all(word in errors[0] for word in words), errors
+
+
+def test_names_addresses_wildcards_and_numeric_strings_pass(tmp_path):
+    good = [site(tmp_path, server_name="10.0.0.5", port="8080"), site(tmp_path, name="v6", server_name="::1"),
+            site(tmp_path, name="shop", server_name="shop.example.", server_aliases=["*.shop.example", "sh?p.example"],
+                 https_port="8443")]
+    assert app_errors(good, "site", {"port": 80}) == []
+
+
+def test_two_apps_on_the_same_name_and_port_are_refused(tmp_path):
+    apps = [site(tmp_path, server_name="Blog.Example"), site(tmp_path, name="shop", server_aliases=["blog.example"])]
+    errors = app_errors(apps, "site", {"port": 80})
+    assert errors == ["site_apps: apps blog, shop both answer blog.example on port 80: give each its own server_name "
+                      "(or alias) or port, or the second is never reached"]
+    assert app_errors([apps[0], site(tmp_path, name="shop", port=8080)], "site", {"port": 80}) == []
+    https = [site(tmp_path, https_port=443), site(tmp_path, name="shop", port=8080, https_port="443")]
+    assert "both answer blog.example on port 443" in app_errors(https, "site", {"port": 80})[0]
+
+
+def test_a_requirements_file_the_src_does_not_have_is_refused(tmp_path):
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    assert app_errors([site(tmp_path, requirements="requirements.txt")], "site") == []
+    for role, entry in (("site", site), ("express", express)):
+        errors = app_errors([entry(tmp_path, requirements="reqs/missing.txt")], role)
+        assert len(errors) == 1 and '.requirements="reqs/missing.txt" is not a file of the app\'s src' in errors[0], errors
+
+
+def test_an_express_port_out_of_range_is_refused(tmp_path):
+    assert app_errors([express(tmp_path, port=65536)], "express", {"port": 8000}) == [
+        "express_apps[blog].port=65536 is not a port: give a number in 1-65535"]
+    assert app_errors([express(tmp_path, port="8001")], "express", {"port": 8000}) == []

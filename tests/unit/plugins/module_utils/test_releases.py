@@ -208,7 +208,7 @@ def test_an_import_that_hangs_is_stopped_at_the_timeout_with_what_it_started(tmp
     started = time.monotonic()
     failed = import_error(run, str(loader), sys.executable, str(code), {"type": "module", "value": "hangs:application"},
                           str(env), USER, timeout=2)
-    assert failed == "it did not load within 2 s"
+    assert failed == 'it did not load within 2 s; it was at File "%s", line 3 in <module>' % (code / "hangs.py")
     assert time.monotonic() - started < 30
     child = int(marker.read_text())
     for dummy in range(50):  # the kernel reaps it once its parent is gone; bounded wait
@@ -217,3 +217,42 @@ def test_an_import_that_hangs_is_stopped_at_the_timeout_with_what_it_started(tmp
         time.sleep(0.1)
     else:
         pytest.fail(f"the app's child {child} still runs after the import check's timeout")
+
+
+@pytest.mark.parametrize("path, status, found", [
+    ("/ok", [200, 204], None),
+    ("/fail", list(range(200, 400)), "GET /fail (Host blog.test) answered 500 Internal Server Error, where 200-399 passes"),
+    ("/missing", [200], "GET /missing (Host blog.test) answered 404 Not Found, where 200 passes"),
+])
+def test_the_check_asks_the_health_url_through_the_callable(tmp_path, path, status, found):
+    """With health, the release's app answers one GET as a WSGI server would hand it: its status decides."""
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text(
+        "def application(environ, start_response):\n"
+        "    statuses = {'/ok': '200 OK', '/fail': '500 Internal Server Error'}\n"
+        "    assert environ['HTTP_HOST'] == 'blog.test' and environ['wsgi.url_scheme'] == 'http'\n"
+        "    start_response(statuses.get(environ['PATH_INFO'], '404 Not Found'), [])\n"
+        "    return [b'']\n")
+    env = tmp_path / "env.json"
+    env.write_text("{}")
+    loader = tmp_path / "apploader.py"
+    loader.write_text(open(apploader.__file__).read())
+    for path_ in (tmp_path, code):
+        os.chmod(path_, 0o755)
+    for path_ in (env, loader, code / "app.py"):
+        os.chmod(path_, 0o644)
+    failed = import_error(run, str(loader), sys.executable, str(code), {"type": "module", "value": "app"}, str(env),
+                          USER, health={"path": path, "host": "blog.test", "status": status})
+    assert failed == found
+
+
+def test_statuses_read_ranges_and_codes():
+    assert apploader.statuses("200-204,301") == {200, 201, 202, 203, 204, 301}
+
+
+def test_status_text_is_what_statuses_reads():
+    from ansible_collections.wsgi.apache.plugins.module_utils.releases import status_text
+    codes = [200, 201, 202, 204, 301, 302, 303]
+    assert status_text(codes) == "200-202,204,301-303"
+    assert apploader.statuses(status_text(codes)) == set(codes)
