@@ -59,7 +59,9 @@ class ActionModule(ActionBase):
                                         entry=args.get("entry"), requirements=args.get("requirements"),
                                         python=args.get("python", "/usr/bin/python3"),
                                         packages=args.get("packages") or [],
-                                        packages_digest=args.get("packages_digest", "")))
+                                        packages_digest=args.get("packages_digest", ""),
+                                        # build commands are part of a release (a digest without them is as before)
+                                        **({"build": args["build_commands"]} if args.get("build_commands") else {})))
         found = self._module(dict(args, stage="find"), task_vars)
         if not found.get("created") or self._task.check_mode:
             return dict(result, **found)

@@ -27,6 +27,7 @@ import errno
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import tempfile
 import time
@@ -38,6 +39,10 @@ LIVE = "app"
 VENV = "venv"
 CODE = "code"
 IMPORT_TIMEOUT = 300  # seconds the import check may take
+COMMAND_TIMEOUT = 600  # seconds a build or release command may take
+BUILD_LOG = "build.log"  # in the release: what its build commands printed
+RELEASE_LOG = "release.log"  # in the release: what its release commands printed
+RELEASED = "released.json"  # in the release: the release commands that succeeded against it
 TIMED_OUT, TIMED_OUT_KILLED = 124, 137  # coreutils timeout's exit status: TERM, or KILL after it
 HISTORY = "history.json"
 RELEASE_FILE = "release.json"
@@ -200,6 +205,21 @@ class Releases(object):
             os.symlink(os.path.join("..", "..", VENVS, venv_key), os.path.join(staging, VENV))
         _write(os.path.join(staging, RELEASE_FILE), json.dumps(record, indent=1, sort_keys=True) + "\n", 0o644)
         os.rename(staging, self.path(rid))
+
+    def keep_log(self, rid, name, text, gid, staged=False):
+        """What a release's commands printed, kept in it (readable by root and the app's group)."""
+        _write(os.path.join(self.staging(rid) if staged else self.path(rid), name), text, 0o640, gid)
+
+    def released(self, rid):
+        """The release commands that succeeded against ``rid`` (None if none did)."""
+        try:
+            with open(os.path.join(self.path(rid), RELEASED)) as fh:
+                return json.load(fh)["commands"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def mark_released(self, rid, commands):
+        _write(os.path.join(self.path(rid), RELEASED), json.dumps(dict(commands=commands)) + "\n", 0o644)
 
     def discard(self, rid):
         shutil.rmtree(self.staging(rid), ignore_errors=True)
@@ -386,6 +406,35 @@ def import_error(run, loader, python, code, entry, env_file, user, timeout=IMPOR
         where = "; it was at " + frames[0] if frames else ""
         return "it did not load%s within %d s%s" % (" and answer" if health else "", timeout, where)
     return lines[-1] if lines else "exit status %d" % rc
+
+
+def command_env(environment, code, venv=None):
+    """The environment of a build or release command: the app's own, its code on PYTHONPATH (as the
+    daemon's python-path), the release's virtualenv first on PATH."""
+    path = "/usr/local/bin:/usr/bin:/bin"
+    env = dict(environment, LANG=environment.get("LANG", "C.UTF-8"), PYTHONPATH=code,
+               PATH=os.path.join(venv, "bin") + ":" + path if venv else path)
+    if venv:
+        env["VIRTUAL_ENV"] = venv
+    return env
+
+
+def run_commands(run, commands, code, user, env, timeout, step):
+    """Run each command (split as a shell splits words; no shell runs it) in ``code`` as ``user``
+    with only ``env``, each stopped with everything it started after ``timeout`` seconds, up to the
+    first that fails. Returns what they printed and None, or the reason of the one that failed,
+    naming the step, the command, its exit status (or the time limit) and its last lines."""
+    transcript = []
+    for command in commands:
+        rc, out, err = run(confined(shlex.split(command), user=user, env=env, timeout=timeout), cwd=code)
+        transcript.append("$ %s\n%s%s" % (command, out, err))
+        if rc != 0:
+            lines = [line for line in (out + err).strip().splitlines() if line.strip()]
+            why = ("did not end within %d s (stopped with every process it started)" % timeout
+                   if rc in (TIMED_OUT, TIMED_OUT_KILLED) else "exited with status %d" % rc)
+            return "".join(transcript), "%s command '%s' %s%s" % (
+                step, command, why, ": " + " | ".join(lines[-5:]) if lines else "")
+    return "".join(transcript), None
 
 
 def errno_of(exc):

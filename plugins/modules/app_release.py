@@ -27,6 +27,7 @@ description:
     the live one (O(release=previous)). An app deployed in the layout of 0.1.0 of the roles (code
     and virtualenv as plain directories) moves to releases at its first switch, with no moment
     without its code; the old code becomes a release of its own.
+  - With O(state=run), runs release commands (O(commands)) against a complete release before it goes live.
   - With O(state=pruned), removes the oldest releases beyond O(keep), never the live or the previous
     one, and the virtualenvs no release uses.
   - The daemon processes start using a new live release when they restart
@@ -37,7 +38,7 @@ options:
   state:
     description: What to do.
     type: str
-    choices: [present, live, pruned]
+    choices: [present, live, run, pruned]
     default: present
   src:
     description: With O(state=present), the app's code on the controller, copied into the release.
@@ -101,8 +102,34 @@ options:
         stopped with every process it started.
     type: int
     default: 300
+  build_commands:
+    description:
+      - With O(state=present), commands run in the new release's code before the check (such as
+        C(python manage.py collectstatic --noinput)) - as O(user), with the release's environment, its code
+        on C(PYTHONPATH) and its virtualenv first on C(PATH); each is split into words as a shell would,
+        but no shell runs it. The code is O(user)'s while they run (copied code only), then root's again
+        with what they wrote. What they print is kept in the release's C(build.log). A command that fails
+        fails the release, which never goes live.
+    type: list
+    elements: str
+    default: []
+  commands:
+    description:
+      - With O(state=run), commands run against the complete release O(release) the same way (such as
+        C(python manage.py migrate --noinput)), its code read-only; what they print is kept in its
+        C(release.log) and returned. The first that fails fails the task, naming it. Commands that succeeded
+        against a release (the same list, kept in its C(released.json)) do not run against it again.
+    type: list
+    elements: str
+    default: []
+  command_timeout:
+    description:
+      - Seconds each build or release command may take; at the limit it is stopped with every process
+        it started.
+    type: int
+    default: 600
   release:
-    description: With O(state=live), the release to make live, or C(previous).
+    description: With O(state=live), the release to make live, or C(previous); with O(state=run), the release.
     type: str
   keep:
     description: With O(state=pruned), how many releases to keep (the live and the previous one always stay).
@@ -184,6 +211,10 @@ previous:
   description: The release before the live one, which O(release=previous) goes back to.
   returned: success
   type: str
+output:
+  description: With O(state=run), what the commands printed, each after a line C($ COMMAND).
+  returned: success
+  type: str
 removed:
   description: With O(state=pruned), the releases removed.
   returned: success
@@ -197,6 +228,7 @@ import grp
 import inspect
 import json
 import os
+import pwd
 import shutil
 import tempfile
 import time
@@ -205,7 +237,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wsgi.apache.plugins.module_utils import apploader
 from ansible_collections.wsgi.apache.plugins.module_utils.releases import (
-    CODE, ReleaseError, Releases, digest_of, import_error, new_id, run_checked)
+    BUILD_LOG, CODE, ENV_FILE, RELEASE_LOG, VENV, ReleaseError, Releases, command_env, digest_of, import_error,
+    new_id, run_checked, run_commands)
 
 
 def runner(module):
@@ -254,6 +287,8 @@ def build(module, releases, rid):
     record = dict(id=rid, digest=params["digest"],
                   created=time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%06dZ" % int(now % 1 * 1e6),
                   entry=params["entry"], venv=key, code=params["path"] or None)
+    if params["build_commands"]:
+        build_commands(module, releases, rid, code, key and releases.venv_path(key), gid)
     if params["check_import"] and params["entry"]:
         failed = check(module, python, code, staging, params["environment"], gid)
         if failed:
@@ -262,6 +297,34 @@ def build(module, releases, rid):
                                % (rid, params["root"], " and one request" if params["health"] else "", failed))
     releases.finish(rid, record, params["environment"], gid, key)
     return made
+
+
+def build_commands(module, releases, rid, code, venv, gid):
+    """The app's build commands, in the staged release's code, as its user. The code is the user's for
+    their time (copied code only: a path app's directory is its owner's), then root's again, with what
+    they wrote; what they printed stays in the release."""
+    params = module.params
+    copied = not params["path"]
+    if copied and params["user"]:
+        _own(code, pwd.getpwnam(params["user"]).pw_uid, gid)
+    try:
+        transcript, failed = run_commands(runner(module), params["build_commands"], code, params["user"],
+                                          command_env(params["environment"], code, venv),
+                                          params["command_timeout"], "build")
+    finally:
+        if copied and params["user"]:
+            _own(code, 0, 0)
+    if failed:
+        raise ReleaseError("release %s of %s is not built, so it does not go live: %s" % (rid, params["root"], failed))
+    releases.keep_log(rid, BUILD_LOG, transcript, gid, staged=True)
+
+
+def _own(tree, uid, gid):
+    """Give a tree (not what its links point at) to uid:gid."""
+    os.lchown(tree, uid, gid)
+    for top, dirs, files in os.walk(tree):
+        for name in dirs + files:
+            os.lchown(os.path.join(top, name), uid, gid)
 
 
 def check(module, python, code, staging, environment, gid):
@@ -330,6 +393,34 @@ def live(module, releases):
     return dict(changed=True, release=wanted, live=releases.live(), was=was, previous=releases.previous())
 
 
+def run(module, releases):
+    """The app's release commands, against one complete release (its code, environment, virtualenv);
+    not again once the same commands succeeded against it."""
+    params = module.params
+    rid = params["release"]
+    if module.check_mode:  # the release may be one check mode would make
+        return dict(changed=bool(params["commands"]) and releases.released(rid) != params["commands"], release=rid)
+    if not rid or releases.read(rid) is None:
+        module.fail_json(msg="state=run needs release: one of %s's complete releases (%s), not %r"
+                         % (params["root"], ", ".join(releases.ids()) or "none", rid))
+    if releases.released(rid) == params["commands"]:
+        return dict(changed=False, release=rid, output="")
+    path = releases.path(rid)
+    with open(os.path.join(path, ENV_FILE)) as fh:
+        environment = json.load(fh)
+    venv = os.path.join(path, VENV)
+    code = os.path.join(path, CODE)
+    transcript, failed = run_commands(runner(module), params["commands"], code, params["user"],
+                                      command_env(environment, code, os.path.realpath(venv) if os.path.lexists(venv) else None),
+                                      params["command_timeout"], "release")
+    gid = grp.getgrnam(params["group"]).gr_gid if params["group"] else -1
+    releases.keep_log(rid, RELEASE_LOG, transcript, gid)
+    if failed:
+        module.fail_json(msg="release %s of %s: %s" % (rid, params["root"], failed), output=transcript)
+    releases.mark_released(rid, params["commands"])
+    return dict(changed=bool(params["commands"]), release=rid, output=transcript)
+
+
 def pruned(module, releases):
     if module.check_mode:
         live_, previous = releases.live(), releases.previous()
@@ -345,7 +436,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             root=dict(type="str", required=True),
-            state=dict(type="str", default="present", choices=["present", "live", "pruned"]),
+            state=dict(type="str", default="present", choices=["present", "live", "run", "pruned"]),
             src=dict(type="path"),
             path=dict(type="str"),
             environment=dict(type="dict", default={}, no_log=True),
@@ -366,6 +457,9 @@ def main():
                                                   port=dict(type="int", default=80),
                                                   status=dict(type="list", elements="int", required=True))),
             check_timeout=dict(type="int", default=300),
+            build_commands=dict(type="list", elements="str", default=[]),
+            commands=dict(type="list", elements="str", default=[]),
+            command_timeout=dict(type="int", default=600),
             release=dict(type="str"),
             keep=dict(type="int", default=5),
             digest=dict(type="str"),
@@ -378,7 +472,7 @@ def main():
         module.params["environment"] = json.loads(base64.b64decode(module.params["environment_data"]))
     releases = Releases(module.params["root"])
     try:
-        result = {"present": present, "live": live, "pruned": pruned}[module.params["state"]](module, releases)
+        result = {"present": present, "live": live, "run": run, "pruned": pruned}[module.params["state"]](module, releases)
     except (ReleaseError, OSError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.wsgi.apache.plugins.module_utils import apploader
 from ansible_collections.wsgi.apache.plugins.module_utils.releases import (
-    ReleaseError, Releases, digest_of, exchange, import_error, new_id)
+    ReleaseError, Releases, command_env, digest_of, exchange, import_error, new_id, run_commands)
 
 
 def make(releases, content, environment=None, venv=None):
@@ -256,3 +256,48 @@ def test_status_text_is_what_statuses_reads():
     codes = [200, 201, 202, 204, 301, 302, 303]
     assert status_text(codes) == "200-202,204,301-303"
     assert apploader.statuses(status_text(codes)) == set(codes)
+
+
+def test_commands_run_in_the_code_with_the_release_environment_and_venv_first(tmp_path):
+    """A build or release command finds the release's virtualenv first on PATH, its code on
+    PYTHONPATH and only the app's environment (no variable of the caller's)."""
+    code = tmp_path / "code"
+    code.mkdir()
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    (code / "show.py").write_text("import os, sys\nprint(sys.executable, os.environ['GREETING'], os.getcwd(),"
+                                  " os.environ['PYTHONPATH'])\n")
+    for path in (tmp_path, code, venv, venv / "bin"):
+        os.chmod(path, 0o755)
+    os.chmod(code / "show.py", 0o644)
+    env = command_env({"GREETING": "hi"}, str(code), str(venv))
+    out, failed = run_commands(run, ["python show.py 'a b'"], str(code), USER, env, 60, "build")
+    assert failed is None
+    assert out.splitlines() == ["$ python show.py 'a b'", f"{venv}/bin/python hi {code} {code}"]
+
+
+def test_the_first_failing_command_stops_the_rest_and_is_named_with_its_last_lines(tmp_path):
+    out, failed = run_commands(run, ["sh -c 'echo one'", "sh -c 'echo migrating; echo no such table >&2; exit 3'",
+                                     "sh -c 'echo never'"], str(tmp_path), None, command_env({}, str(tmp_path)),
+                               60, "release")
+    assert failed == "release command 'sh -c 'echo migrating; echo no such table >&2; exit 3'' exited with status 3: " \
+                     "migrating | no such table"
+    assert "never" not in out and "one" in out
+
+
+@pytest.mark.slow
+def test_a_command_that_hangs_is_stopped_at_its_timeout_with_what_it_started(tmp_path):
+    marker = tmp_path / "child.pid"
+    started = time.monotonic()
+    out, failed = run_commands(run, [f"sh -c 'sleep 600 & echo $! > {marker}; wait'"], str(tmp_path), None,
+                               command_env({}, str(tmp_path)), 2, "release")
+    assert failed.endswith("did not end within 2 s (stopped with every process it started)"), failed
+    assert time.monotonic() - started < 30
+    child = int(marker.read_text())
+    for dummy in range(50):  # reaped once its parent is gone; bounded wait
+        if not os.path.exists(f"/proc/{child}") or open(f"/proc/{child}/stat").read().split()[2] == "Z":
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the command's child {child} still runs after its timeout")
