@@ -13,7 +13,7 @@ HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzi
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
 # Files made from another source (make generate writes them; make lint fails when one differs).
-GENERATORS := tools/argspecs.py tools/role_readmes.py tools/platforms.py tools/release_notes.py tools/express_upstream.py
+GENERATORS := tools/argspecs.py tools/app_keys.py tools/role_readmes.py tools/platforms.py tools/release_notes.py tools/express_upstream.py
 DOCS := $(CURDIR)/build/docs
 COLLECTION := $(CURDIR)/.collections/ansible_collections/wsgi/apache
 
@@ -103,7 +103,7 @@ integration: setup
 # What needs test hosts, at once in three groups (their hosts have names of their own; each group's
 # output is shown whole when it ends): Molecule, and the integration tests in two groups of about the
 # same length. The test-host tool's own tests run last, alone: they check that nothing of ours is left.
-INTEGRATION_A := $(addprefix tests/integration/,test_fleet.py test_galaxy.py test_python_role.py test_build_cache.py)
+INTEGRATION_A := $(addprefix tests/integration/,test_fleet.py test_galaxy.py test_python_role.py test_build_cache.py test_django.py)
 INTEGRATION_LAST := tests/integration/test_testhosts.py
 INTEGRATION_B := $(filter-out $(INTEGRATION_A) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
 hosts: setup

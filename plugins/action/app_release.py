@@ -60,8 +60,9 @@ class ActionModule(ActionBase):
                                         python=args.get("python", "/usr/bin/python3"),
                                         packages=args.get("packages") or [],
                                         packages_digest=args.get("packages_digest", ""),
-                                        # build commands are part of a release (a digest without them is as before)
-                                        **({"build": args["build_commands"]} if args.get("build_commands") else {})))
+                                        # build commands and links are part of a release (a digest without them is as before)
+                                        **({"build": args["build_commands"]} if args.get("build_commands") else {}),
+                                        **({"links": args["links"]} if args.get("links") else {})))
         found = self._module(dict(args, stage="find"), task_vars)
         if not found.get("created") or self._task.check_mode:
             return dict(result, **found)

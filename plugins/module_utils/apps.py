@@ -22,6 +22,11 @@ ROOT_ACCOUNT = "root"
 # A host name's label (RFC 1123); an alias may hold Apache's wildcards * and ?.
 LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 WILD_LABEL_RE = re.compile(r"^[A-Za-z0-9*?-]{1,63}$")
+SHARED = "shared"  # ROOT/shared/NAME: an app's directories that outlive its releases
+SHARED_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MODE_RE = re.compile(r"^0?[0-7]{3}$")
+SHARED_MODE = "0750"
 
 
 def _show(value):
@@ -62,6 +67,49 @@ def _common(app, where):
     for key in ("user", "group"):
         if key in daemon:
             yield ("%s.daemon.%s is set by the role: set the app's own %s key instead" % (where, key, key))
+    yield from _shared_errors(app, where)
+
+
+def _shared_errors(app, where):
+    shared = app.get("shared", [])
+    if not isinstance(shared, list) or not all(isinstance(entry, dict) for entry in shared):
+        yield ("%s.shared=%s is not a list of directories: write each as name: media (and env, link or mode)"
+               % (where, _show(shared)))
+        return
+    names = [entry.get("name") for entry in shared]
+    environment = app.get("environment") or {}
+    for entry in shared:
+        name, at = entry.get("name"), "%s.shared[%s]" % (where, entry.get("name"))
+        if not isinstance(name, str) or not SHARED_NAME_RE.match(name):
+            yield ("%s.name=%s must be lower-case letters, digits, _, . and -, such as media: it names "
+                   "%s/NAME under the app's directory" % (at, _show(name), SHARED))
+        env = entry.get("env")
+        if env is not None and (not isinstance(env, str) or not ENV_NAME_RE.match(env)):
+            yield "%s.env=%s is not an environment variable's name, such as MEDIA_ROOT" % (at, _show(env))
+        elif env is not None and env in environment:
+            yield ("%s.env=%s is in the app's environment too: the role gives it the directory's path, "
+                   "remove it from environment" % (at, _show(env)))
+        link = entry.get("link")
+        if link is not None:
+            parts = str(link).split("/")
+            if not isinstance(link, str) or link.startswith("/") or any(part in ("", ".", "..") for part in parts):
+                yield ("%s.link=%s is not a path inside the app's code: give one relative to it, such as media"
+                       % (at, _show(link)))
+            elif "path" in app:
+                yield ("%s.link=%s: an app given as path keeps its own directory, which the role does not change: "
+                       "use env instead" % (at, _show(link)))
+        mode = entry.get("mode", SHARED_MODE)
+        if not isinstance(mode, str) or not MODE_RE.match(mode):
+            yield ("%s.mode=%s is not an octal mode as a string, such as \"0750\" (\"0755\" for a directory Apache "
+                   "serves)" % (at, _show(mode)))
+    for name in sorted({name for name in names if names.count(name) > 1}, key=str):
+        yield "%s.shared: name=%s is given twice" % (where, _show(name))
+    links = [entry.get("link") for entry in shared if entry.get("link") is not None]
+    for link in sorted({link for link in links if links.count(link) > 1}, key=str):
+        yield "%s.shared: link=%s is given twice" % (where, _show(link))
+    envs = [entry.get("env") for entry in shared if entry.get("env") is not None]
+    for env in sorted({env for env in envs if envs.count(env) > 1}, key=str):
+        yield "%s.shared: env=%s is given twice" % (where, _show(env))
 
 
 def host_name_error(value, wildcards=False):
@@ -150,6 +198,16 @@ def account(app, root):
     the app's directory (which it cannot write) as home."""
     user = app.get("user") or "wsgi-" + app["name"]
     return {"user": user, "group": app.get("group") or user, "home": "%s/%s" % (root.rstrip("/"), app["name"])}
+
+
+def shared(app, root):
+    """The app's shared directories: ROOT/NAME/shared/DIR, the app's user's and group's, with the
+    environment variable and the link in its code (relative) that give it, where the entry asks."""
+    owner = account(app, root)
+    return [{"app": app["name"], "name": entry["name"],
+             "path": "%s/%s/%s" % (owner["home"], SHARED, entry["name"]),
+             "owner": owner["user"], "group": owner["group"], "mode": entry.get("mode", SHARED_MODE),
+             "env": entry.get("env"), "link": entry.get("link")} for entry in app.get("shared") or []]
 
 
 def app_errors(apps, role, settings=None):

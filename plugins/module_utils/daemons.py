@@ -48,30 +48,45 @@ def _alive(pid):
         return False
 
 
-def restart(display_name, timeout, sleep=time.sleep, clock=time.monotonic):
-    """Restart the group's processes one at a time; returns [(old pid, new pid)].
+class Unhealthy(Exception):
+    """A probe's answer while the group restarted: the new release must stop serving."""
 
-    For each process: SIGUSR1, then wait until it has exited and the group is back to its size
-    with a new pid, within ``timeout`` seconds for that process.  Raises TimeoutError naming what
-    did not happen."""
+
+def restart(display_name, timeout, sleep=time.sleep, clock=time.monotonic, together=False, probe=None):
+    """Restart the group's processes one at a time (or, ``together``, all at once); returns
+    [(old pid, new pid)].
+
+    For each process (or all): SIGUSR1, then wait until it has exited and the group is back to its
+    size with new pids, within ``timeout`` seconds. Together, the group serves nothing until its new
+    processes start (requests wait in its socket): for a release that must stop serving at once.
+    ``probe()``, called while it waits, returns why the group must stop (Unhealthy is raised with it
+    at once) or None. Raises TimeoutError naming what did not happen."""
     pids = group_pids(display_name)
     size = len(pids)
     replaced = []
-    for pid in pids:
+    for batch in [pids] if together else [[pid] for pid in pids]:
         known = set(group_pids(display_name))
-        try:
-            os.kill(pid, signal.SIGUSR1)
-        except ProcessLookupError:
-            continue  # gone by itself (maximum-requests, say): Apache replaces it anyway
+        signalled = []
+        for pid in batch:
+            try:
+                os.kill(pid, signal.SIGUSR1)
+                signalled.append(pid)
+            except ProcessLookupError:
+                pass  # gone by itself (maximum-requests, say): Apache replaces it anyway
         deadline = clock() + timeout
-        while True:
+        while signalled:
+            failure = probe() if probe else None
+            if failure:
+                raise Unhealthy(failure)
             now = group_pids(display_name)
             new = sorted(set(now) - known)
-            if not _alive(pid) and new and len(now) >= size:
-                replaced.append((pid, new[0]))
+            alive = [pid for pid in signalled if _alive(pid)]
+            if not alive and len(new) >= len(signalled) and len(now) >= size:
+                replaced += list(zip(signalled, new))
                 break
             if clock() > deadline:
-                raise TimeoutError("daemon process %d of %r %s within %d s of SIGUSR1" % (
-                    pid, display_name, "did not exit" if _alive(pid) else "was not replaced", timeout))
+                raise TimeoutError("daemon process %s of %r %s within %d s of SIGUSR1" % (
+                    ", ".join(str(pid) for pid in alive or signalled), display_name,
+                    "did not exit" if alive else "was not replaced", timeout))
             sleep(0.05)
     return replaced

@@ -102,6 +102,22 @@ options:
         stopped with every process it started.
     type: int
     default: 300
+  links:
+    description:
+      - With O(state=present), links to put in the new release's code - each key a path relative to the code,
+        its value the link's target - such as the app's shared directories. An empty directory at the path
+        gives way; anything else there fails the release. Copied code only (O(src)).
+    type: dict
+    default: {}
+  static_dirs:
+    description:
+      - With O(state=present), directories of the code (relative) that Apache serves. After the build commands,
+        each gets the live release's files that it lacks, as hard links - pages the old release still serves while
+        the new one goes live name them (hashed names, such as Django's C(ManifestStaticFilesStorage) gives), and
+        they stay answerable. Copied code only; a directory that is a link (a shared one) is left alone.
+    type: list
+    elements: str
+    default: []
   build_commands:
     description:
       - With O(state=present), commands run in the new release's code before the check (such as
@@ -119,6 +135,8 @@ options:
         C(python manage.py migrate --noinput)), its code read-only; what they print is kept in its
         C(release.log) and returned. The first that fails fails the task, naming it. Commands that succeeded
         against a release (the same list, kept in its C(released.json)) do not run against it again.
+      - Then, with O(health), the release's check (its load and one request, as O(check_import) describes),
+        which may need what the commands did (a migrated database), unless the release is live already.
     type: list
     elements: str
     default: []
@@ -274,6 +292,7 @@ def build(module, releases, rid):
         os.symlink(params["path"], code)
     elif not os.path.isdir(code):
         raise ReleaseError("release %s has no code in %s" % (rid, code))
+    link_shared(params, code)
     key = venv_key(module, releases, code)
     made = False
     python = params["python"]
@@ -289,6 +308,8 @@ def build(module, releases, rid):
                   entry=params["entry"], venv=key, code=params["path"] or None)
     if params["build_commands"]:
         build_commands(module, releases, rid, code, key and releases.venv_path(key), gid)
+    if params["static_dirs"] and not params["path"]:
+        carry_static(releases, code, params["static_dirs"])
     if params["check_import"] and params["entry"]:
         failed = check(module, python, code, staging, params["environment"], gid)
         if failed:
@@ -297,6 +318,22 @@ def build(module, releases, rid):
                                % (rid, params["root"], " and one request" if params["health"] else "", failed))
     releases.finish(rid, record, params["environment"], gid, key)
     return made
+
+
+def link_shared(params, code):
+    """The links O(links) asks for in the release's code (an empty directory there gives way)."""
+    if params["links"] and params["path"]:
+        raise ReleaseError("links=%s: an app given as path keeps its own directory, which is not changed"
+                           % sorted(params["links"]))
+    for relative, target in sorted(params["links"].items()):
+        where = os.path.join(code, relative)
+        if os.path.isdir(where) and not os.path.islink(where) and not os.listdir(where):
+            os.rmdir(where)
+        elif os.path.lexists(where):
+            raise ReleaseError("links: %s is in the app's code already (%s): remove it from the code, or link "
+                               "elsewhere" % (relative, where))
+        os.makedirs(os.path.dirname(where), exist_ok=True)
+        os.symlink(target, where)
 
 
 def build_commands(module, releases, rid, code, venv, gid):
@@ -319,6 +356,31 @@ def build_commands(module, releases, rid, code, venv, gid):
     releases.keep_log(rid, BUILD_LOG, transcript, gid, staged=True)
 
 
+def carry_static(releases, code, directories):
+    """The live release's files in each static directory that the new release lacks, hard-linked into it:
+    pages the old release serves while the new one goes live name them (hashed names, such as Django's
+    ManifestStaticFilesStorage writes), and the new release serves them. A link (a shared directory) is not
+    a release's own, and is left alone."""
+    live = releases.live()
+    if not live:
+        return
+    for directory in directories:
+        old, new = os.path.join(releases.path(live), CODE, directory), os.path.join(code, directory)
+        if os.path.islink(old) or os.path.islink(new) or not os.path.isdir(old):
+            continue
+        for top, dirs, files in os.walk(old):
+            target = os.path.join(new, os.path.relpath(top, old))
+            for name in files:
+                source, dest = os.path.join(top, name), os.path.join(target, name)
+                if os.path.lexists(dest) or os.path.islink(source):
+                    continue
+                os.makedirs(target, mode=0o755, exist_ok=True)
+                try:
+                    os.link(source, dest)
+                except OSError:
+                    shutil.copy2(source, dest)
+
+
 def _own(tree, uid, gid):
     """Give a tree (not what its links point at) to uid:gid."""
     os.lchown(tree, uid, gid)
@@ -327,7 +389,7 @@ def _own(tree, uid, gid):
             os.lchown(os.path.join(top, name), uid, gid)
 
 
-def check(module, python, code, staging, environment, gid):
+def check(module, python, code, staging, environment, gid, entry=None):
     """Load the app as its user, with the release's environment (written for the check, then removed)."""
     work = tempfile.mkdtemp(prefix=".check-", dir=staging)
     try:
@@ -342,7 +404,7 @@ def check(module, python, code, staging, environment, gid):
         for name in (loader, env_file):
             os.chown(name, 0, gid)
             os.chmod(name, 0o640)
-        return import_error(runner(module), loader, python, code, module.params["entry"], env_file,
+        return import_error(runner(module), loader, python, code, entry or module.params["entry"], env_file,
                             module.params["user"], timeout=module.params["check_timeout"], health=module.params["health"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -395,30 +457,40 @@ def live(module, releases):
 
 def run(module, releases):
     """The app's release commands, against one complete release (its code, environment, virtualenv);
-    not again once the same commands succeeded against it."""
+    not again once the same commands succeeded against it. Then, with O(health), the release's check (its
+    load and one request), which needs what the commands did (a migrated database), unless it is live."""
     params = module.params
     rid = params["release"]
     if module.check_mode:  # the release may be one check mode would make
         return dict(changed=bool(params["commands"]) and releases.released(rid) != params["commands"], release=rid)
-    if not rid or releases.read(rid) is None:
+    record = releases.read(rid) if rid else None
+    if record is None:
         module.fail_json(msg="state=run needs release: one of %s's complete releases (%s), not %r"
                          % (params["root"], ", ".join(releases.ids()) or "none", rid))
-    if releases.released(rid) == params["commands"]:
-        return dict(changed=False, release=rid, output="")
     path = releases.path(rid)
     with open(os.path.join(path, ENV_FILE)) as fh:
         environment = json.load(fh)
     venv = os.path.join(path, VENV)
+    venv = os.path.realpath(venv) if os.path.lexists(venv) else None
     code = os.path.join(path, CODE)
-    transcript, failed = run_commands(runner(module), params["commands"], code, params["user"],
-                                      command_env(environment, code, os.path.realpath(venv) if os.path.lexists(venv) else None),
-                                      params["command_timeout"], "release")
     gid = grp.getgrnam(params["group"]).gr_gid if params["group"] else -1
-    releases.keep_log(rid, RELEASE_LOG, transcript, gid)
-    if failed:
-        module.fail_json(msg="release %s of %s: %s" % (rid, params["root"], failed), output=transcript)
-    releases.mark_released(rid, params["commands"])
-    return dict(changed=bool(params["commands"]), release=rid, output=transcript)
+    transcript, changed = "", False
+    if releases.released(rid) != params["commands"]:
+        transcript, failed = run_commands(runner(module), params["commands"], code, params["user"],
+                                          command_env(environment, code, venv), params["command_timeout"], "release")
+        releases.keep_log(rid, RELEASE_LOG, transcript, gid)
+        if failed:
+            module.fail_json(msg="release %s of %s: %s" % (rid, params["root"], failed), output=transcript)
+        releases.mark_released(rid, params["commands"])
+        changed = True
+    if params["health"] and params["check_import"] and record.get("entry") and releases.live() != rid:
+        python = os.path.join(venv, "bin", "python") if venv else params["python"]
+        failed = check(module, python, code, path, environment, gid, entry=record["entry"])
+        if failed:
+            module.fail_json(msg="release %s of %s fails its check (its load and one request) after its release "
+                                 "commands, so it does not go live: %s" % (rid, params["root"], failed),
+                             output=transcript)
+    return dict(changed=changed, release=rid, output=transcript)
 
 
 def pruned(module, releases):
@@ -458,6 +530,8 @@ def main():
                                                   status=dict(type="list", elements="int", required=True))),
             check_timeout=dict(type="int", default=300),
             build_commands=dict(type="list", elements="str", default=[]),
+            links=dict(type="dict", default={}),
+            static_dirs=dict(type="list", elements="str", default=[]),
             commands=dict(type="list", elements="str", default=[]),
             command_timeout=dict(type="int", default=600),
             release=dict(type="str"),

@@ -67,11 +67,14 @@ def tls_12_and_13_only(host, port):
 # second, one every millisecond or so at the server), so that a moment without an answer fails
 # requests, while the play under test keeps the machine's cores (wrk unpaced took most of them).
 PACE_MS = 20
+CLIENT_TIMEOUT = 30  # seconds: an answer later than that failed (see load())
 
 
 def load(host, port, path="/env"):
-    """wrk against one URL of the host until stop() (wrkload.Load), paced."""
-    return Load(f"http://{host.address}:{port}{path}", pace_ms=PACE_MS)
+    """wrk against one URL of the host until stop() (wrkload.Load), paced; an answer counts as failed
+    (timeout) after CLIENT_TIMEOUT seconds, as a browser or a load balancer gives up, not after wrk's 2 s:
+    a machine busy with a deploy's builds answers slowly, and slow is not failed."""
+    return Load(f"http://{host.address}:{port}{path}", pace_ms=PACE_MS, timeout=CLIENT_TIMEOUT)
 
 
 def in_background(host, port, path, **kwargs):

@@ -137,13 +137,34 @@ def reloaded(environ, start_response):
     return _json(start_response, {"reloaded": globals()["RELOADED"]})
 
 
+def upload(environ, start_response):
+    """Write ?text= into the file ?name= of the directory PROBE_UPLOADS names (a shared directory)."""
+    query = _query(environ)
+    path = os.path.join(os.environ["PROBE_UPLOADS"], os.path.basename(query["name"]))
+    try:
+        with open(path, "w") as fh:
+            fh.write(query.get("text", ""))
+    except OSError as exc:
+        return _json(start_response, {"written": False, "error": str(exc)}, "403 Forbidden")
+    return _json(start_response, {"written": path})
+
+
+def uploaded(environ, start_response):
+    """Read the file ?name= through the link uploads in the app's code."""
+    path = os.path.join(HERE, "uploads", os.path.basename(_query(environ)["name"]))
+    if not os.path.isfile(path):
+        return _json(start_response, {"found": False}, "404 Not Found")
+    with open(path) as fh:
+        return _json(start_response, {"text": fh.read()})
+
+
 def index(environ, start_response):
     """The default health URL of the roles."""
     return _json(start_response, {"probe": True})
 
 
 ROUTES = {"/": index, "/reloaded": reloaded, "/env": env, "/sleep": sleep, "/header": header, "/auth": auth, "/alloc": alloc,
-          "/bytecode": bytecode, "/file": file, "/unicode": unicode}
+          "/bytecode": bytecode, "/file": file, "/unicode": unicode, "/upload": upload, "/uploaded": uploaded}
 
 
 def application(environ, start_response):

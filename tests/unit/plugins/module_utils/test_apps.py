@@ -140,3 +140,42 @@ def test_an_express_port_out_of_range_is_refused(tmp_path):
     assert app_errors([express(tmp_path, port=65536)], "express", {"port": 8000}) == [
         "express_apps[blog].port=65536 is not a port: give a number in 1-65535"]
     assert app_errors([express(tmp_path, port="8001")], "express", {"port": 8000}) == []
+
+
+def test_shared_directories_are_the_apps_own_and_given_by_env_and_link(tmp_path):
+    from ansible_collections.wsgi.apache.plugins.module_utils.apps import shared
+    app = site(tmp_path, shared=[{"name": "media", "env": "MEDIA_ROOT", "link": "media", "mode": "0755"},
+                                 {"name": "cache"}])
+    assert app_errors([app], "site") == []
+    assert shared(app, "/srv/wsgi-apache") == [
+        {"app": "blog", "name": "media", "path": "/srv/wsgi-apache/blog/shared/media", "owner": "wsgi-blog",
+         "group": "wsgi-blog", "mode": "0755", "env": "MEDIA_ROOT", "link": "media"},
+        {"app": "blog", "name": "cache", "path": "/srv/wsgi-apache/blog/shared/cache", "owner": "wsgi-blog",
+         "group": "wsgi-blog", "mode": "0750", "env": None, "link": None}]
+
+
+@pytest.mark.parametrize("entries, words", [
+    ("media", ['site_apps[blog].shared="media" is not a list of directories']),
+    ([{"name": "Media"}], ['site_apps[blog].shared[Media].name="Media" must be lower-case']),
+    ([{"name": "../x"}], ['site_apps[blog].shared[../x].name="../x" must be lower-case']),
+    ([{"name": "m", "env": "MEDIA-ROOT"}], ['site_apps[blog].shared[m].env="MEDIA-ROOT" is not an environment']),
+    ([{"name": "m", "env": "GREETING"}], ['site_apps[blog].shared[m].env="GREETING" is in the app\'s environment too']),
+    ([{"name": "m", "link": "/srv/media"}], ['site_apps[blog].shared[m].link="/srv/media" is not a path inside']),
+    ([{"name": "m", "link": "a/../../b"}], ['site_apps[blog].shared[m].link="a/../../b" is not a path inside']),
+    ([{"name": "m", "mode": 755}], ['site_apps[blog].shared[m].mode=755 is not an octal mode as a string']),
+    ([{"name": "m"}, {"name": "m"}], ['site_apps[blog].shared: name="m" is given twice']),
+    ([{"name": "a", "link": "x"}, {"name": "b", "link": "x"}], ['site_apps[blog].shared: link="x" is given twice']),
+    ([{"name": "a", "env": "X"}, {"name": "b", "env": "X"}], ['site_apps[blog].shared: env="X" is given twice']),
+])
+def test_bad_shared_directories_are_refused_naming_the_key(tmp_path, entries, words):
+    errors = app_errors([site(tmp_path, shared=entries, environment={"GREETING": "hi"})], "site")
+    assert any(all(word in error for word in words) for error in errors), errors
+
+
+def test_a_path_app_takes_shared_directories_by_env_not_link(tmp_path):
+    app = express(tmp_path, shared=[{"name": "m", "link": "media"}])
+    del app["src"]
+    app["path"] = "/srv/blog"
+    errors = app_errors([app], "express")
+    assert errors == ['express_apps[blog].shared[m].link="media": an app given as path keeps its own directory, '
+                      'which the role does not change: use env instead'], errors

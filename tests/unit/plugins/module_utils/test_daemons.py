@@ -62,6 +62,27 @@ def test_restarts_each_process_once_keeping_the_group_whole(group):
     assert {new for old, new in done} <= set(after) | {new for old, new in done}
 
 
+def test_together_signals_every_process_before_waiting_for_any(group, monkeypatch):
+    before = group_pids(group)
+    events = []
+    real_kill = os.kill
+
+    def kill(pid, sig):
+        if sig == signal.SIGUSR1:
+            events.append(("signal", pid))
+        return real_kill(pid, sig)
+
+    monkeypatch.setattr("ansible_collections.wsgi.apache.plugins.module_utils.daemons.os.kill", kill)
+    done = restart(group, timeout=30, together=True, sleep=lambda seconds: (events.append(("wait",)), time.sleep(seconds)))
+    after = group_pids(group)
+    assert sorted(old for old, new in done) == before
+    assert len(after) == 2 and not set(after) & set(before)
+    signals = [event[1] for event in events if event[0] == "signal"]
+    first_wait = events.index(("wait",)) if ("wait",) in events else len(events)
+    assert sorted(signals) == before and all(event[0] == "signal" for event in events[:len(signals)]), events
+    assert first_wait >= len(signals), events
+
+
 @pytest.mark.slow
 def test_a_process_that_does_not_exit_is_reported():
     name = "(wsgi:stuck-%d)" % os.getpid()
@@ -78,3 +99,15 @@ def test_a_process_that_does_not_exit_is_reported():
     finally:
         stuck.kill()
         stuck.wait()
+
+
+def test_a_probe_that_finds_the_group_unhealthy_stops_the_restart_at_once(group, monkeypatch):
+    from ansible_collections.wsgi.apache.plugins.module_utils.daemons import Unhealthy
+    before = group_pids(group)
+    signalled = []
+    real_kill = os.kill
+    monkeypatch.setattr("ansible_collections.wsgi.apache.plugins.module_utils.daemons.os.kill",
+                        lambda pid, sig: (sig == signal.SIGUSR1 and signalled.append(pid), real_kill(pid, sig))[1])
+    with pytest.raises(Unhealthy, match="answered 500"):
+        restart(group, timeout=30, probe=lambda: "GET / answered 500")
+    assert signalled == before[:1], "only the first process was signalled"

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.wsgi.apache.plugins.module_utils import apploader
 from ansible_collections.wsgi.apache.plugins.module_utils.releases import (
-    ReleaseError, Releases, command_env, digest_of, exchange, import_error, new_id, run_commands)
+    ReleaseError, command_env, digest_of, exchange, import_error, new_id, run_commands)
 
 
 def make(releases, content, environment=None, venv=None):
@@ -26,14 +26,6 @@ def make(releases, content, environment=None, venv=None):
     releases.finish(rid, {"id": rid, "digest": digest, "created": made, "entry": None, "venv": venv},
                     environment or {}, os.getgid())
     return rid
-
-
-@pytest.fixture
-def releases(tmp_path, monkeypatch):
-    monkeypatch.setattr(os, "chown", lambda *args: None)  # the tests do not run as root everywhere
-    root = tmp_path / "blog"
-    root.mkdir()
-    return Releases(str(root))
 
 
 def test_ids_sort_by_time_and_carry_the_digest():
