@@ -31,9 +31,10 @@ def server():
     httpd.shutdown()
 
 
-@pytest.mark.parametrize("path, status, found", [("/ok", 200, "good"), ("/moved", 302, "good"),
-                                                  ("/broken", 500, "bad"), ("/gateway", 503, "not yet"),
-                                                  ("/missing", 404, "bad")])
+@pytest.mark.parametrize("path, status, found", [
+    ("/ok", 200, "good"), ("/moved", 302, "good"), ("/broken", 500, "bad"), ("/gateway", 503, "not yet"),
+    ("/missing", 404, "bad"),
+])
 def test_each_answer_and_what_it_means(server, path, status, found):
     answer = ask(server + path, "blog.test")
     assert answer[0] == status
