@@ -12,16 +12,7 @@ description:
   - For each app entry, its user (C(wsgi-NAME) unless the entry names one), its primary group (the
     user's name unless the entry names one) and its home (the app's directory under O(root)), as
     C(plugins/module_utils/apps.py) defines them for both roles.
-options:
-  _input:
-    description: The app entries (each with at least C(name)).
-    type: list
-    elements: dict
-    required: true
-  root:
-    description: The directory the apps' directories are in, such as C(/srv/wsgi-apache).
-    type: str
-    required: true
+extends_documentation_fragment: [wsgi.apache.app_list]
 """
 
 EXAMPLES = r"""

@@ -13,16 +13,7 @@ description:
     (the app's user and group), mode (C(0750) unless the entry gives one), and the environment variable and
     the link in the app's code that give it to the app, as C(plugins/module_utils/apps.py) defines them
     for both roles.
-options:
-  _input:
-    description: The app entries (each with at least C(name)).
-    type: list
-    elements: dict
-    required: true
-  root:
-    description: The directory the apps' directories are in, such as C(/srv/wsgi-apache).
-    type: str
-    required: true
+extends_documentation_fragment: [wsgi.apache.app_list]
 """
 
 EXAMPLES = r"""
