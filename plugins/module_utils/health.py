@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
+import urllib.error
+
 from ansible.module_utils.urls import open_url
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 
 NOT_YET = (502, 503, 504)  # a gateway's answers while the app is not there yet
 
@@ -19,9 +20,9 @@ def ask(url, host, timeout=5):
                             validate_certs=False)
         response.read()
         return response.status, response.reason
-    except HTTPError as exc:
+    except urllib.error.HTTPError as exc:
         return exc.code, exc.reason
-    except (URLError, OSError, ValueError):
+    except (urllib.error.URLError, OSError, ValueError):
         return None
 
 
