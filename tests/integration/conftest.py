@@ -92,7 +92,8 @@ class PlayResult:
         self.failed = int(recap.group(3)) if recap else None
 
     def __repr__(self):
-        failure = self.output.find("fatal:")
+        found = [at for at in (self.output.find("fatal:"), self.output.find("failed: [")) if at >= 0]
+        failure = min(found) if found else -1
         shown = self.output[max(0, failure - 500):failure + 3000] if failure >= 0 else self.output[-3500:]
         return f"rc={self.rc} changed={self.changed}\n{shown}"
 
