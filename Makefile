@@ -103,7 +103,7 @@ integration: setup
 # What needs test hosts, at once in three groups (their hosts have names of their own; each group's
 # output is shown whole when it ends): Molecule, and the integration tests in two groups of about the
 # same length. The test-host tool's own tests run last, alone: they check that nothing of ours is left.
-INTEGRATION_A := $(addprefix tests/integration/,test_fleet.py test_galaxy.py test_python_role.py test_build_cache.py test_django.py)
+INTEGRATION_A := $(addprefix tests/integration/,test_fleet.py test_galaxy.py test_python_role.py test_build_cache.py test_django.py test_mod_wsgi_role.py)
 INTEGRATION_LAST := tests/integration/test_testhosts.py
 INTEGRATION_B := $(filter-out $(INTEGRATION_A) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
 hosts: setup
