@@ -218,17 +218,18 @@ def test_a_release_that_fails_only_once_live_is_switched_back_at_its_first_answe
     assert f"release {live} is live again" in said(result), result
     assert releases(host, inventory, role)["live"] == live
     assert get(host, role["port"], "/env").status == 200
-    # What clients saw while the unhealthy release was live, in seconds of the load's rate. A gate that
-    # kept asking while it got 500 would serve it for its whole timeout (HEALTH_TRIES, one a second);
-    # the daemon restart asks while its processes restart and puts the old release back at the first
-    # 500, restarting every process at once.
+    # What clients saw while the unhealthy release was live, in seconds of the load's rate: at most 1 s (the
+    # issue's target). A gate that kept asking while it got 500 served it for its whole timeout; one that
+    # asked after the restart, through Ansible tasks, for 3.5-6.6 s. The daemon restart asks while its
+    # processes restart and puts the old release back at the first 500, restarting every process at once:
+    # 0.02 s (express) and 0.06 s (site) here.
     rate = counts["requests"] / counts["seconds"]
     served_bad = counts["non_2xx"] / rate
     seen = f"{counts['non_2xx']} of {counts['requests']} requests non-2xx, {served_bad:.2f} s of requests"
     record_property(f"{role['name']} unhealthy once live", seen)
     print(f"{role['name']}: while the release unhealthy once live was live, until it was switched back: {seen}")
     assert counts["socket_errors"] == 0, counts["output"]
-    assert served_bad < HEALTH_TRIES, seen
+    assert served_bad <= 1.0, seen
 
 
 def test_the_rollback_playbook_goes_back_without_a_failed_request(host, inventory, role):
