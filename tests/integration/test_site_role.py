@@ -420,7 +420,7 @@ BAD = [
      ["site_python_hash_seed=4294967296 is not valid", "[0, 4294967295]"]),
     ("root user", with_probe("b", user="root"),
      ["site_apps[probe].user=\"root\"", "never runs as root"]),
-    ("python mod_wsgi is not built for", with_probe("b", requirements="requirements.txt", python="/usr/bin/perl"),
+    ("python mod_wsgi is not built for", with_probe("b", python="/usr/bin/perl"),
      ["site_apps[probe]: /usr/bin/perl", "mod_wsgi is built for Python 3.11"]),
     ("server name with spaces", with_probe("b", server_name="bad name with spaces"),
      ['site_apps[probe].server_name="bad name with spaces" is not a host name']),
