@@ -15,6 +15,8 @@ import time
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.wsgi.apache.plugins.module_utils.locks import WAIT
+
 MODULE = "wsgi.apache.app_lock"
 POLL = 2  # seconds between two asks while another play holds the lock
 
@@ -47,7 +49,7 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         args = dict(self._task.args, holder=this_play())
-        wait = int(args.get("wait", 300))
+        wait = int(args.get("wait", WAIT))
         deadline = time.monotonic() + wait
         waited_for = None
         while True:

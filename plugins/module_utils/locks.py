@@ -19,6 +19,8 @@ import os
 import time
 
 LOCKS = "/run/wsgi-apache/locks"
+WAIT = 300  # seconds a play waits for a lock another play holds
+TTL = 3600  # seconds after which a lock its play never let go of is taken over
 HOLDER_KEYS = ("controller", "pid", "started")
 
 

@@ -93,7 +93,7 @@ took_over:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.wsgi.apache.plugins.module_utils.locks import acquire, describe, release
+from ansible_collections.wsgi.apache.plugins.module_utils.locks import TTL, WAIT, acquire, describe, release
 
 
 def main():
@@ -101,8 +101,8 @@ def main():
         argument_spec=dict(
             root=dict(type="str", required=True),
             state=dict(type="str", default="locked", choices=["locked", "unlocked"]),
-            wait=dict(type="int", default=300),
-            ttl=dict(type="int", default=3600),
+            wait=dict(type="int", default=WAIT),
+            ttl=dict(type="int", default=TTL),
             holder=dict(type="dict"),
             take_over=dict(type="dict"),
         ),

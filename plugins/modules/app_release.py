@@ -255,8 +255,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.wsgi.apache.plugins.module_utils import apploader
 from ansible_collections.wsgi.apache.plugins.module_utils.releases import (
-    BUILD_LOG, CODE, ENV_FILE, RELEASE_LOG, VENV, ReleaseError, Releases, command_env, digest_of, import_error,
-    new_id, run_checked, run_commands)
+    BUILD_LOG, CODE, COMMAND_TIMEOUT, ENV_FILE, IMPORT_TIMEOUT, RELEASE_LOG, VENV, ReleaseError, Releases,
+    command_env, digest_of, import_error, new_id, run_checked, run_commands)
 
 
 def runner(module):
@@ -528,12 +528,12 @@ def main():
                                                   host=dict(type="str", default="localhost"),
                                                   port=dict(type="int", default=80),
                                                   status=dict(type="list", elements="int", required=True))),
-            check_timeout=dict(type="int", default=300),
+            check_timeout=dict(type="int", default=IMPORT_TIMEOUT),
             build_commands=dict(type="list", elements="str", default=[]),
             links=dict(type="dict", default={}),
             static_dirs=dict(type="list", elements="str", default=[]),
             commands=dict(type="list", elements="str", default=[]),
-            command_timeout=dict(type="int", default=600),
+            command_timeout=dict(type="int", default=COMMAND_TIMEOUT),
             release=dict(type="str"),
             keep=dict(type="int", default=5),
             digest=dict(type="str"),

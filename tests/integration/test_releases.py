@@ -126,6 +126,16 @@ def deploy_under_load(host, inventory, spec, **app):
     return result, counts, switch.answer(result)
 
 
+def deploy_loaded(host, inventory, spec, **app):
+    """Deploy with wrk running from before the play until after it: (play result, load counts)."""
+    under_load = load(host, spec["port"])
+    try:
+        result = deploy(spec, inventory, **app)
+    finally:
+        counts = under_load.stop()
+    return result, counts
+
+
 def said(result):
     """The play's output with its line folding undone."""
     return " ".join(result.output.split())
@@ -170,11 +180,7 @@ def test_a_release_that_fails_to_load_never_goes_live(host, inventory, role):
     good = (role["src"] / "app.wsgi").read_text()
     (role["src"] / "app.wsgi").write_text(good + "\nimport not_installed_anywhere\n")
     try:
-        under_load = load(host, role["port"])
-        try:
-            result = deploy(role, inventory)
-        finally:
-            counts = under_load.stop()
+        result, counts = deploy_loaded(host, inventory, role)
     finally:
         (role["src"] / "app.wsgi").write_text(good)
     assert result.rc != 0
@@ -189,11 +195,7 @@ def test_a_release_that_fails_to_load_never_goes_live(host, inventory, role):
 def test_a_release_that_fails_its_health_check_before_the_switch_never_goes_live(host, inventory, role):
     """The new release answers its health URL through its WSGI callable before it can go live."""
     live = releases(host, inventory, role)["live"]
-    under_load = load(host, role["port"])
-    try:
-        result = deploy(role, inventory, environment={"PROBE_UNHEALTHY": "1"})
-    finally:
-        counts = under_load.stop()
+    result, counts = deploy_loaded(host, inventory, role, environment={"PROBE_UNHEALTHY": "1"})
     assert result.rc != 0
     assert "fails its check (its load and one request), so it does not go live: GET /env (Host " in said(result), result
     assert "answered 503 Service Unavailable, where 200-399 passes" in said(result), result
@@ -207,11 +209,7 @@ def test_a_release_that_fails_only_once_live_is_switched_back_at_its_first_answe
                                                                                   record_property):
     """Unhealthy only under mod_wsgi: the first answer outside health_status sends the old release back."""
     live = releases(host, inventory, role)["live"]
-    under_load = load(host, role["port"])
-    try:
-        result = deploy(role, inventory, environment={"PROBE_UNHEALTHY_LIVE": "1"})
-    finally:
-        counts = under_load.stop()
+    result, counts = deploy_loaded(host, inventory, role, environment={"PROBE_UNHEALTHY_LIVE": "1"})
     assert result.rc != 0
     assert "is not healthy: GET http://127.0.0.1:%d/env" % role["port"] in said(result), result
     assert "answered 500 Internal Server Error" in said(result), result
