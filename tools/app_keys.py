@@ -31,7 +31,7 @@ def block(role):
     text = source["options"]
     serve = "\n".join(textwrap.wrap(names["serve"], WIDTH - len(INDENT) - 6, break_on_hyphens=False))
     text = text.replace("{serve}", serve.replace("\n", "\n" + " " * 6))
-    text = text.replace("{apps}", names["apps"]).replace("{root}", names["root"])
+    text = text.replace("{apps}", names["apps"]).replace("{root}", names["root"]).replace("{unserved}", names["unserved"])
     return textwrap.indent(textwrap.dedent(text), INDENT)
 
 

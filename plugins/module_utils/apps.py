@@ -27,6 +27,8 @@ SHARED_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MODE_RE = re.compile(r"^0?[0-7]{3}$")
 SHARED_MODE = "0750"
+# An entry's state: deployed, or removed from the host (its shared data kept unless it says remove_shared).
+STATES = ("present", "absent")
 
 
 def _show(value):
@@ -38,13 +40,34 @@ def _where(variable, app):
     return "%s[%s]" % (variable, name if isinstance(name, str) and name else "?")
 
 
-def _common(app, where):
-    """The rules of every app entry, whichever role deploys it."""
+def state(app):
+    """The entry's state: present (the default) or absent."""
+    return app.get("state", "present") if isinstance(app, dict) else "present"
+
+
+def _name(app, where):
     name = app.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
         yield ("%s.name=%s must be 1 to 27 lower-case letters, digits, _ and -, a letter first: it names the "
                "app's user (wsgi-NAME, at most 32 characters), daemon process group and files"
                % (where, _show(name)))
+
+
+def _absent(app, where):
+    """The rules of an entry that removes its app: a name, and nothing that would deploy it."""
+    yield from _name(app, where)
+    if not isinstance(app.get("remove_shared", False), bool):
+        yield ("%s.remove_shared=%s is not true or false: true also deletes the app's shared data"
+               % (where, _show(app["remove_shared"])))
+
+
+def _common(app, where):
+    """The rules of every app entry, whichever role deploys it."""
+    name = app.get("name")
+    yield from _name(app, where)
+    if "remove_shared" in app:
+        yield ("%s.remove_shared is for an app being removed: set state: absent with it, or leave it out"
+               % where)
     if ("src" in app) == ("path" in app):
         yield ("%s: give exactly one of src (a directory on the controller, copied to the host) and path "
                "(a directory already on the host)" % where)
@@ -144,6 +167,9 @@ def _names(app):
 
 
 def _site(app, where, settings):
+    if "server_name" not in app:
+        yield "%s: give server_name, the site's name, such as blog.example.com" % where
+        return
     name_error = host_name_error(app.get("server_name"))
     if name_error:
         yield ("%s.server_name=%s %s: give the site's name, such as blog.example.com" % (
@@ -182,6 +208,9 @@ def _site(app, where, settings):
 
 
 def _express(app, where, settings):
+    if "entry" not in app:
+        yield ("%s: give entry, the app's WSGI script (such as app.wsgi) or, with application_type module, its "
+               "module" % where)
     if app.get("port") is not None and port_error(app["port"]):
         yield "%s.port=%s %s" % (where, _show(app["port"]), port_error(app["port"]))
     kind = app.get("application_type", settings.get("application_type", "script"))
@@ -222,14 +251,20 @@ def app_errors(apps, role, settings=None):
         where = _where(variable, app)
         if not isinstance(app, dict):
             errors.append("%s=%s is not a dictionary: write each app as name: ..., src: ..." % (where, _show(app)))
-            continue
-        errors.extend(_common(app, where))
-        errors.extend(specific(app, where, settings))
+        elif state(app) not in STATES:
+            errors.append("%s.state=%s is not one of %s: absent removes the app from the host"
+                          % (where, _show(app["state"]), ", ".join(STATES)))
+        elif state(app) == "absent":
+            errors.extend(_absent(app, where))
+        else:
+            errors.extend(_common(app, where))
+            errors.extend(specific(app, where, settings))
     errors.extend(_unique(apps, variable, "name", None))
+    deployed = [app for app in apps if state(app) == "present"]
     if role == "express":
-        errors.extend(_unique(apps, variable, "port", settings.get("port")))
+        errors.extend(_unique(deployed, variable, "port", settings.get("port")))
     else:
-        errors.extend(_same_vhost(apps, variable, settings))
+        errors.extend(_same_vhost(deployed, variable, settings))
     return errors
 
 

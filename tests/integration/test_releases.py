@@ -386,3 +386,54 @@ def test_a_second_play_waits_for_the_deploy_lock_or_fails_naming_its_holder(host
     after = deploy(role, inventory)  # the killed play's lock would hold it for an hour (its ttl)
     assert after.rc == 0, errors(after)
     assert marker(host, role) == "v10" and lock_of(host, role) is None
+
+
+def left_of(host, role):
+    """What is left on the host of the role's app: its directory's entries, its account, its processes, its
+    vhost or unit, and whether its port answers."""
+    name, root = role["app"]["name"], role["root"]
+    served = (f"/etc/apache2/sites-available/wsgi-{name}.conf" if role["name"] == "site"
+              else f"/etc/systemd/system/wsgi-express-{name}.service")
+    return {
+        "files": host.ssh(f"ls -A {root}", check=False).stdout.split(),
+        "account": host.ssh(f"getent passwd wsgi-{name}; getent group wsgi-{name}", check=False).stdout.strip(),
+        "processes": [line for line in host.ssh("ps -eo args=").stdout.splitlines() if role["display"] in line],
+        "served": host.ssh(f"test -e {served}", check=False).returncode == 0,
+        "answers": get(host, role["port"], "/env", timeout=10).status is not None,
+    }
+
+
+GONE = {"account": "", "processes": [], "served": False, "answers": False}
+
+
+def test_a_removed_app_leaves_only_its_shared_data_which_it_gets_back_when_deployed_again(host, inventory, role):
+    """Removing an app (dropped from the list, or state absent) takes its vhost or service, its processes,
+    releases and account away; its shared data stays, root's, and is the app's again when it is deployed again.
+    With remove_shared the data goes too. Each removal, run again, changes nothing."""
+    name, root, port = role["app"]["name"], role["root"], role["port"]
+    shared = [{"name": "uploads", "env": "PROBE_UPLOADS", "link": "uploads"}]
+    assert deploy(role, inventory, shared=shared).rc == 0
+    assert get(host, port, "/upload?name=kept.txt&text=before").status == 200
+
+    dropped = {role["apps"]: []}  # the app is no longer in the list
+    removed = run_play(role["playbook"], inventory, dropped)
+    assert removed.rc == 0 and removed.changed > 0, removed
+    assert left_of(host, role) == dict(GONE, files=["shared"])
+    owners = host.ssh(f"stat -c %U:%G {root}/shared/uploads {root}/shared/uploads/kept.txt").stdout.split()
+    assert owners == ["root:root", "root:root"], owners  # no file keeps the uid of an account that is gone
+    assert run_play(role["playbook"], inventory, dropped).changed == 0
+
+    assert deploy(role, inventory, shared=shared).rc == 0
+    assert get(host, port, "/uploaded?name=kept.txt").json() == {"text": "before"}
+    owner = host.ssh(f"stat -c %U {root}/shared/uploads/kept.txt").stdout.strip()
+    assert owner == f"wsgi-{name}"
+    assert get(host, port, "/upload?name=new.txt&text=after").status == 200  # the app may write there again
+
+    absent = {role["apps"]: [{"name": name, "state": "absent", "remove_shared": True}]}
+    removed = run_play(role["playbook"], inventory, absent)
+    assert removed.rc == 0 and removed.changed > 0, removed
+    assert left_of(host, role) == dict(GONE, files=[])
+    assert run_play(role["playbook"], inventory, absent).changed == 0
+
+    assert deploy(role, inventory).rc == 0  # as the other tests found it
+    assert marker(host, role) == role["marker"]

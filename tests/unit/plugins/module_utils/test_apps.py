@@ -179,3 +179,36 @@ def test_a_path_app_takes_shared_directories_by_env_not_link(tmp_path):
     errors = app_errors([app], "express")
     assert errors == ['express_apps[blog].shared[m].link="media": an app given as path keeps its own directory, '
                       'which the role does not change: use env instead'], errors
+
+
+def test_an_absent_entry_needs_only_its_name(tmp_path):
+    gone = {"name": "old", "state": "absent"}
+    assert app_errors([site(tmp_path), gone], "site") == []
+    assert app_errors([express(tmp_path), dict(gone, remove_shared=True)], "express") == []
+    assert app_errors([{"name": "Old", "state": "absent"}], "site")[0].startswith('site_apps[Old].name="Old" must be')
+
+
+def test_an_absent_entry_frees_its_port_and_name_for_another_app(tmp_path):
+    assert app_errors([express(tmp_path), express(tmp_path, name="old", state="absent")], "express") == []
+    assert app_errors([site(tmp_path), site(tmp_path, name="old", state="absent")], "site") == []
+
+
+def test_state_and_remove_shared_are_checked(tmp_path):
+    assert app_errors([site(tmp_path, state="gone")], "site") == [
+        'site_apps[blog].state="gone" is not one of present, absent: absent removes the app from the host']
+    assert app_errors([express(tmp_path, remove_shared=True)], "express") == [
+        "express_apps[blog].remove_shared is for an app being removed: set state: absent with it, or leave it out"]
+    assert app_errors([{"name": "old", "state": "absent", "remove_shared": "yes"}], "site") == [
+        'site_apps[old].remove_shared="yes" is not true or false: true also deletes the app\'s shared data']
+
+
+def test_an_app_to_deploy_needs_its_server_name_or_entry(tmp_path):
+    entry = site(tmp_path)
+    del entry["server_name"]
+    assert app_errors([entry], "site") == [
+        "site_apps[blog]: give server_name, the site's name, such as blog.example.com"]
+    entry = express(tmp_path)
+    del entry["entry"]
+    assert app_errors([entry], "express") == [
+        "express_apps[blog]: give entry, the app's WSGI script (such as app.wsgi) or, with application_type module, "
+        "its module"]
