@@ -12,7 +12,13 @@ action until 2 s after it; "failed" is wrk's non-2xx responses plus its socket e
    (seconds from the play's start until the new code answers, and the rerun's: target <= 10 s each);
    then, under load, it is changed once per kind, each by one run of the role's play: code, requirements,
    environment, a daemon option (processes 2 -> 3), and the server's configuration (site: an alias
-   added to the vhost; express: a URL alias added), and a rerun that changes nothing.
+   added to the vhost; express: a URL alias added); an unhealthy release that its check catches before
+   the switch (it answers its health URL 503) and one that is unhealthy only once it serves (500 under
+   mod_wsgi), each of which the play refuses (and the rate's seconds that failed); and a rerun that
+   changes nothing.
+1b. The shop Django project (tests/integration/apps/shop) on PostgreSQL on a host of its own
+   ("bdep-db"), by the site role on "bdep-shop": v1, then v2 (collectstatic, an additive migration) under
+   load.
 2. The previous behaviour, in the same run: the roles of 0.1.0 (the newest commit of its release
    date in changelogs/changelog.yaml, from this repository's history), which copy the code over the live tree, then reload
    Apache (site) or restart the app's service (express), on hosts of their own ("bdep-old-site",
@@ -27,8 +33,10 @@ The hosts are stopped at the end unless --keep.
 import argparse
 import json
 import pathlib
+import secrets
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -39,7 +47,14 @@ import yaml
 import lib
 from wrkload import Load
 
+sys.path.insert(0, str(lib.ROOT / "tests" / "integration"))
+import shop  # noqa: E402  pylint: disable=wrong-import-position
+
 PROBE = lib.ROOT / "tests" / "integration" / "apps" / "probe"
+SHOP = lib.ROOT / "tests" / "integration" / "apps" / "shop"
+UNHEALTHY_BEFORE = "unhealthy release (its check)"
+UNHEALTHY_LIVE = "unhealthy only once live"
+DJANGO = "Django release (collectstatic, migrate)"
 PLAYBOOK = lib.BENCH / "playbooks" / "deploy.yml"
 CODE_TARGET_S = 10
 ROLES = {
@@ -83,9 +98,14 @@ class App:
             fh.write(f"\nRELOADED = 'v{self.version}'\n")
         return f"v{self.version}"
 
-    def play(self):
+    def play(self, fails=False):
         return lib.Play(PLAYBOOK, self.inventory,
-                        {"bench_role": self.spec["role"], self.spec["apps"]: [self.entry], **self.extra}, env=self.env)
+                        {"bench_role": self.spec["role"], self.spec["apps"]: [self.entry], **self.extra}, env=self.env,
+                        fails=fails)
+
+    def refused(self):
+        """A play the role fails: its release never goes live, or is put back."""
+        return self.play(fails=True)
 
     def answers(self, marker):
         try:
@@ -114,13 +134,16 @@ def under_load(app, action, marker=None, load=True):
     finally:
         counts = load.stop() if load else {"failed": "-", "requests": "-"}
     return {"failed": counts["failed"], "requests": counts["requests"], "seconds": took,
-            "live_after": seen.get("live")}
+            "live_after": seen.get("live"),
+            # The failed requests in seconds of the load's rate (a second of requests: 1.00).
+            "failed_s": counts["failed"] * counts["seconds"] / counts["requests"] if load and counts["requests"] else None}
 
 
 def table_row(role, kind, how, result):
     """One row of the changes table from what under_load() measured."""
     live = f"{result['live_after']:.1f}" if result.get("live_after") is not None else "-"
-    return [role, kind, how, result["failed"], result["requests"], f"{result['seconds']:.1f}", live]
+    return [role, kind, how, result["failed"], result["requests"], f"{result['seconds']:.1f}", live,
+            f"{result['failed_s']:.2f}" if result.get("failed_s") is not None else "-"]
 
 
 def role_changes(role, host, directory):
@@ -143,8 +166,48 @@ def role_changes(role, host, directory):
     row("daemon option", "role", under_load(app, app.play))
     app.entry.update(ROLES[role]["config"])
     row("server config", "role", under_load(app, app.play))
+    app.entry["environment"] = {"BENCH_ROUND": "2", "PROBE_UNHEALTHY": "1"}
+    row(UNHEALTHY_BEFORE, "role (refused)", under_load(app, app.refused))
+    app.entry["environment"] = {"BENCH_ROUND": "2", "PROBE_UNHEALTHY_LIVE": "1"}
+    row(UNHEALTHY_LIVE, "role (put back)", under_load(app, app.refused))
+    app.entry["environment"] = {"BENCH_ROUND": "2"}
     row("nothing (rerun)", "role", under_load(app, app.play))
     return rows
+
+
+class Shop:
+    """The shop Django project on its host, against PostgreSQL on another, deployed by the site role."""
+
+    def __init__(self, db, host, directory):
+        self.host = host
+        password = secrets.token_hex(16)
+        (directory / "db").mkdir()
+        lib.Play(lib.ROOT / "tests" / "integration" / "playbooks" / "postgres.yml", lib.inventory([db], directory / "db"),
+                 {"shop_client": host.address, "shop_db_password": password})
+        self.spec = {"src": directory / "shop", "password": password, "db": db.address}
+        shutil.copytree(SHOP, self.spec["src"])
+        self.inventory = lib.inventory([host], directory)
+        self.play()
+
+    def url(self, path="/"):
+        return f"http://{self.host.address}:{shop.PORT}{path}"
+
+    def play(self):
+        return lib.Play(PLAYBOOK, self.inventory, {"bench_role": "wsgi.apache.site", "site_apps": [shop.entry(self.spec)]})
+
+    def answers(self, marker):
+        try:
+            with urllib.request.urlopen(self.url("/health"), timeout=5) as resp:
+                return json.loads(resp.read())["version"] == marker
+        except (OSError, ValueError, KeyError):
+            return False
+
+
+def django_release(db, host, directory):
+    """The shop's v1, then v2 (collectstatic and an additive migration) under load."""
+    app = Shop(db, host, directory)
+    shop.make_v2(app.spec["src"])
+    return [table_row("site", DJANGO, "role", under_load(app, app.play, "v2"))]
 
 
 def previous_changes(role, host, directory, collections):
@@ -197,43 +260,74 @@ def graceful(app, reloads):
     return failed, box
 
 
+def report(rows):
+    """The table of changes and the verdicts on the rows there are."""
+    print("\nEach kind of change under wrk -t2 -c16 (failed = non-2xx + socket errors)")
+    lib.table(["role", "change", "how", "failed", "requests", "seconds", "new code answers after s",
+               "failed, s of requests"], rows)
+    role_code = [r for r in rows if r[1] == "code" and r[2] == "role, no load"]
+    if not role_code:  # only the Django release
+        lib.verdict("the Django release fails no request", all(r[3] == 0 for r in rows), str([r[3] for r in rows]))
+        return
+    lib.verdict("code change live within 10 s (site, express)",
+                all(r[6] != "-" and float(r[6]) <= CODE_TARGET_S for r in role_code),
+                ", ".join(f"{r[0]} {r[6]} s" for r in role_code))
+    lib.verdict("code, requirements and environment changes fail no request",
+                all(r[3] == 0 for r in rows if r[2] == "role" and r[1] in ("code", "requirements", "environment")),
+                ", ".join(f"{r[0]} {r[1]} {r[3]}" for r in rows if r[2] == "role" and r[1] in ("code", "requirements", "environment")))
+    reruns = [r for r in rows if r[1] == "nothing (rerun)" and r[2] == "role, no load"]
+    lib.verdict("a rerun that changes nothing within 10 s", all(float(r[5]) <= CODE_TARGET_S for r in reruns),
+                ", ".join(f"{r[0]} {r[5]} s" for r in reruns))
+    before = [r for r in rows if r[1] in (UNHEALTHY_BEFORE, DJANGO)]
+    lib.verdict("an unhealthy release its check catches, and the Django release, fail no request",
+                all(r[3] == 0 for r in before), ", ".join(f"{r[0]} {r[1]} {r[3]}" for r in before))
+    live = [r for r in rows if r[1] == UNHEALTHY_LIVE]
+    lib.verdict("a release unhealthy only once live fails at most 1 s of requests", all(float(r[7]) <= 1 for r in live),
+                ", ".join(f"{r[0]} {r[3]} of {r[4]} ({r[7]} s)" for r in live))
+
+
+PARTS = ("changes", "previous", "django", "graceful")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--releases", default="6.1.1,5.0.2")
     parser.add_argument("--reloads", type=int, default=3)
+    parser.add_argument("--only", default=",".join(PARTS), help="the parts to run, of " + ", ".join(PARTS))
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
+    parts = args.only.split(",")
+    if set(parts) - set(PARTS):
+        parser.error(f"--only: {', '.join(sorted(set(parts) - set(PARTS)))} is not one of {', '.join(PARTS)}")
     lib.need_command("wrk", "wrk")
-    releases = args.releases.split(",")
+    releases = args.releases.split(",") if "graceful" in parts else []
     release_hosts = {r: "bdep-" + r.replace(".", "") for r in releases}
-    old_hosts = {role: "bdep-old-" + role for role in ROLES}
-    names = [ROLES["site"]["host"], ROLES["express"]["host"], *old_hosts.values(), *release_hosts.values()]
+    old_hosts = {role: "bdep-old-" + role for role in ROLES} if "previous" in parts else {}
+    names = [*([ROLES["site"]["host"], ROLES["express"]["host"]] if "changes" in parts else []),
+             *old_hosts.values(), *(["bdep-db", "bdep-shop"] if "django" in parts else []), *release_hosts.values()]
     hosts = dict(zip(names, lib.hosts(names, args.fresh)))
     try:
         with tempfile.TemporaryDirectory() as tmp:
             rows = []
-            previous, commit = previous_collection(tmp)
+            if old_hosts:
+                previous, commit = previous_collection(tmp)
+                print(f"\n0.1.0: commit {commit}")
             for role in ROLES:
-                directory = pathlib.Path(tmp) / role
+                if "changes" in parts:
+                    directory = pathlib.Path(tmp) / role
+                    directory.mkdir()
+                    rows += role_changes(role, hosts[ROLES[role]["host"]], directory)
+                if old_hosts:
+                    directory = pathlib.Path(tmp) / ("old-" + role)
+                    directory.mkdir()
+                    rows += previous_changes(role, hosts[old_hosts[role]], directory, previous)
+            if "django" in parts:
+                directory = pathlib.Path(tmp) / "django"
                 directory.mkdir()
-                rows += role_changes(role, hosts[ROLES[role]["host"]], directory)
-                directory = pathlib.Path(tmp) / ("old-" + role)
-                directory.mkdir()
-                rows += previous_changes(role, hosts[old_hosts[role]], directory, previous)
-            print(f"\n0.1.0: commit {commit}")
-            print("\nEach kind of change under wrk -t2 -c16 (failed = non-2xx + socket errors)")
-            lib.table(["role", "change", "how", "failed", "requests", "seconds", "new code answers after s"], rows)
-            role_code = [r for r in rows if r[1] == "code" and r[2] == "role, no load"]
-            lib.verdict("code change live within 10 s (site, express)",
-                        all(r[6] != "-" and float(r[6]) <= CODE_TARGET_S for r in role_code),
-                        ", ".join(f"{r[0]} {r[6]} s" for r in role_code))
-            lib.verdict("code, requirements and environment changes fail no request",
-                        all(r[3] == 0 for r in rows if r[2] == "role" and r[1] in ("code", "requirements", "environment")),
-                        ", ".join(f"{r[0]} {r[1]} {r[3]}" for r in rows if r[2] == "role" and r[1] in ("code", "requirements", "environment")))
-            reruns = [r for r in rows if r[1] == "nothing (rerun)" and r[2] == "role, no load"]
-            lib.verdict("a rerun that changes nothing within 10 s", all(float(r[5]) <= CODE_TARGET_S for r in reruns),
-                        ", ".join(f"{r[0]} {r[5]} s" for r in reruns))
+                rows += django_release(hosts["bdep-db"], hosts["bdep-shop"], directory)
+            if rows:
+                report(rows)
             grace = []
             for release, name in release_hosts.items():
                 directory = pathlib.Path(tmp) / name
@@ -245,8 +339,9 @@ def main():
                     failed, slow = graceful(app, args.reloads)
                     grace.append([release, rotation, " ".join(map(str, failed)),
                                   f"{slow.get('status') or 'no answer'} after {slow.get('after', 0):.1f} s"])
-            print("\nApache graceful reloads under wrk -t2 -c16, site role, per mod_wsgi release")
-            lib.table(["mod_wsgi", "WSGISocketRotation", "failed per reload", "5 s request in flight"], grace)
+            if grace:
+                print("\nApache graceful reloads under wrk -t2 -c16, site role, per mod_wsgi release")
+                lib.table(["mod_wsgi", "WSGISocketRotation", "failed per reload", "5 s request in flight"], grace)
     finally:
         if not args.keep:
             lib.stop(names)

@@ -19,19 +19,12 @@ import pytest
 
 from conftest import ROOT, run_play
 from helpers import get, load
+from shop import PORT, entry as app, make_v2, set_version
 
 SHOP = ROOT / "tests" / "integration" / "apps" / "shop"
 PLAYBOOKS = ROOT / "tests" / "integration" / "playbooks"
-PORT = 8090
 STYLESHEET = re.compile(r'href="(/static/catalog/shop\.[0-9a-f]{12}\.css)"')
 
-V2_MIGRATION = '''from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    dependencies = [("catalog", "0001_initial")]
-    operations = [migrations.AddField(model_name="item", name="price", field=models.IntegerField(null=True))]
-'''
 FAILING_MIGRATION = '''from django.db import migrations
 
 
@@ -67,29 +60,12 @@ def shop(db, host, inventory, tmp_path_factory):
     return {"src": src, "password": password, "db": db.address}
 
 
-def app(shop, **keys):
-    return {"name": "shop", "server_name": "shop.test", "port": PORT, "src": str(shop["src"]),
-            "wsgi_module": "shop.wsgi:application", "requirements": "requirements.txt", "health_url": "/health",
-            "environment": {"SHOP_SECRET_KEY": "test-only-" + shop["password"], "SHOP_DB_HOST": shop["db"],
-                            "SHOP_DB_PASSWORD": shop["password"]},
-            "build_commands": ["python manage.py collectstatic --noinput"],
-            "release_commands": ["python manage.py migrate --noinput"],
-            "shared": [{"name": "media", "env": "MEDIA_ROOT", "link": "media", "mode": "0755"}],
-            "static": [{"url": "/static", "path": "staticfiles"}, {"url": "/media", "path": "media"}],
-            "daemon": {"processes": 2, "threads": 4}, **keys}
-
-
 def deploy(shop, inventory, **keys):
     return run_play(PLAYBOOKS / "site.yml", inventory, {"site_apps": [app(shop, **keys)]})
 
 
 def version(host):
     return get(host, PORT, "/health").json()["version"]
-
-
-def set_version(shop, name):
-    views = shop["src"] / "catalog" / "views.py"
-    views.write_text(re.sub(r'^VERSION = ".*"$', f'VERSION = "{name}"', views.read_text(), flags=re.M))
 
 
 class PageWatcher:
@@ -133,12 +109,7 @@ def test_the_first_deploy_migrates_collects_and_serves_uploads(host, inventory, 
 
 
 def test_an_additive_migration_goes_live_under_load_and_every_stylesheet_stays_served(host, inventory, shop):
-    (shop["src"] / "catalog" / "migrations" / "0002_item_price.py").write_text(V2_MIGRATION)
-    models = shop["src"] / "catalog" / "models.py"
-    models.write_text(models.read_text() + "    price = models.IntegerField(null=True)\n")
-    css = shop["src"] / "catalog" / "static" / "catalog" / "shop.css"
-    css.write_text(css.read_text() + "li { margin: 0; }\n")
-    set_version(shop, "v2")
+    make_v2(shop["src"])
     under_load = load(host, PORT, "/")
     watcher = PageWatcher(host)
     try:
@@ -168,7 +139,7 @@ def test_an_additive_migration_goes_live_under_load_and_every_stylesheet_stays_s
 
 def test_a_failing_migration_stops_the_deploy_before_anything_goes_live(host, inventory, shop):
     (shop["src"] / "catalog" / "migrations" / "0003_backfill.py").write_text(FAILING_MIGRATION)
-    set_version(shop, "v3")
+    set_version(shop["src"], "v3")
     under_load = load(host, PORT, "/health")
     try:
         result = deploy(shop, inventory)
@@ -181,7 +152,7 @@ def test_a_failing_migration_stops_the_deploy_before_anything_goes_live(host, in
     assert version(host) == "v2"
     assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
     (shop["src"] / "catalog" / "migrations" / "0003_backfill.py").unlink()
-    set_version(shop, "v2")
+    set_version(shop["src"], "v2")
 
 
 def test_the_express_role_deploys_the_same_project(host, inventory, shop):
