@@ -7,7 +7,7 @@ stylesheet, goes live under wrk with 0 failed requests, while a client keeps loa
 stylesheet each names: every one answers 200, the old release's too. Uploads made under v1 are served under
 v2 and after a rollback to v1 (which runs against the expanded schema). A migration that fails stops the
 deploy before anything goes live, naming the command. The express role deploys the same project against the
-same database.
+same database, and its next release still serves the stylesheet the release before named.
 """
 import re
 import secrets
@@ -167,4 +167,13 @@ def test_the_express_role_deploys_the_same_project(host, inventory, shop):
     assert health.status == 200 and health.json()["version"] == "v2", health.body
     page = get(host, 8091, "/")
     assert page.status == 200
-    assert get(host, 8091, STYLESHEET.search(page.body.decode()).group(1)).status == 200
+    before = STYLESHEET.search(page.body.decode()).group(1)
+    assert get(host, 8091, before).status == 200
+
+    # A new stylesheet: the new release also has the old one, which pages of the old release name.
+    css = shop["src"] / "catalog" / "static" / "catalog" / "shop.css"
+    css.write_text(css.read_text() + "p { margin: 0; }\n")
+    assert run_play(PLAYBOOKS / "express.yml", inventory, {"express_apps": [express]}).rc == 0
+    after = STYLESHEET.search(get(host, 8091, "/").body.decode()).group(1)
+    assert after != before
+    assert get(host, 8091, before).status == 200 and get(host, 8091, after).status == 200
