@@ -108,11 +108,16 @@ class App:
         return self.play(fails=True)
 
     def answers(self, marker):
-        try:
-            with urllib.request.urlopen(self.url("/reloaded"), timeout=5) as resp:
-                return json.loads(resp.read())["reloaded"] == marker
-        except (OSError, ValueError, KeyError):
-            return False
+        return answers(self.url("/reloaded"), "reloaded", marker)
+
+
+def answers(url, key, marker):
+    """Whether the JSON that url answers has marker as its key (the new code is live)."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return json.loads(resp.read())[key] == marker
+    except (OSError, ValueError, KeyError):
+        return False
 
 
 def under_load(app, action, marker=None, load=True):
@@ -196,11 +201,7 @@ class Shop:
         return lib.Play(PLAYBOOK, self.inventory, {"bench_role": "wsgi.apache.site", "site_apps": [shop.entry(self.spec)]})
 
     def answers(self, marker):
-        try:
-            with urllib.request.urlopen(self.url("/health"), timeout=5) as resp:
-                return json.loads(resp.read())["version"] == marker
-        except (OSError, ValueError, KeyError):
-            return False
+        return answers(self.url("/health"), "version", marker)
 
 
 def django_release(db, host, directory):

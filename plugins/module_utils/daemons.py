@@ -18,20 +18,32 @@ import signal
 import time
 
 
-def group_pids(display_name, proc="/proc"):
-    """Pids of the processes whose command line starts with the display name, as ps shows it."""
+def pids(wanted, proc="/proc"):
+    """Pids of the processes for which wanted(their /proc directory) is true, in order; a process that is
+    gone meanwhile is left out."""
     found = []
     for name in os.listdir(proc):
         if not name.isdigit():
             continue
         try:
-            with open(os.path.join(proc, name, "cmdline"), "rb") as fh:
-                cmdline = fh.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
-        except OSError:
+            if wanted(os.path.join(proc, name)):
+                found.append(int(name))
+        except (OSError, StopIteration):
             continue
-        if cmdline == display_name or cmdline.startswith(display_name + " "):
-            found.append(int(name))
     return sorted(found)
+
+
+def _cmdline(directory):
+    with open(os.path.join(directory, "cmdline"), "rb") as fh:
+        return fh.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+
+
+def group_pids(display_name, proc="/proc"):
+    """Pids of the processes whose command line starts with the display name, as ps shows it."""
+    def named(directory):
+        cmdline = _cmdline(directory)
+        return cmdline == display_name or cmdline.startswith(display_name + " ")
+    return pids(named, proc)
 
 
 def _alive(pid):

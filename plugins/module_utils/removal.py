@@ -21,6 +21,7 @@ import signal
 import time
 
 from ansible_collections.wsgi.apache.plugins.module_utils.apps import SHARED, account
+from ansible_collections.wsgi.apache.plugins.module_utils.daemons import pids
 from ansible_collections.wsgi.apache.plugins.module_utils.releases import RELEASES
 
 APP_FILE = "app.json"  # how the app is served: written by the roles once it is live
@@ -83,20 +84,14 @@ def _given_to_root(shared):
     return all(os.lstat(os.path.join(shared, name)).st_uid == 0 for name in os.listdir(shared))
 
 
+def _real_uid(directory):
+    with open(os.path.join(directory, "status")) as fh:
+        return int(next(line for line in fh if line.startswith("Uid:")).split()[1])
+
+
 def processes(uid, proc="/proc"):
     """The pids of the processes whose real uid is ``uid``."""
-    found = []
-    for pid in os.listdir(proc):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(os.path.join(proc, pid, "status")) as fh:
-                uids = next(line for line in fh if line.startswith("Uid:")).split()
-        except (OSError, StopIteration):
-            continue  # gone meanwhile
-        if int(uids[1]) == uid:
-            found.append(int(pid))
-    return found
+    return pids(lambda directory: _real_uid(directory) == uid, proc)
 
 
 def end_processes(uid, wait=WAIT, clock=time.monotonic, sleep=time.sleep):
