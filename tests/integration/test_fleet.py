@@ -4,8 +4,10 @@ through its admin socket while it is deployed).
 
 wrk (16 connections) goes through HAProxy from before each rollout starts until after it ends: a code
 change, and a daemon-option change (which reloads Apache on each host), fail no request, and never is
-more than one host out of HAProxy. A release that fails its health check stops the rollout at the first
-host, which is back on its old release and back in HAProxy; the other two never change.
+more than one host out of HAProxy; the release commands run once for the fleet. A release that fails its
+check stops the deploy in its first play, before any host leaves HAProxy. One that fails only once live
+stops the rollout at the first host, which is back on its old release and back in HAProxy; the other two
+keep theirs live.
 """
 import csv
 import io
@@ -139,10 +141,15 @@ def app_inventory(spec, name, tmp_path):
     return path
 
 
-def test_a_rolling_code_change_fails_no_request(fleet, collections):
+RAN = "/tmp/fleet-release-commands"  # each run of the release command adds a line, on the host it ran on
+
+
+def test_a_rolling_code_change_fails_no_request_and_runs_its_release_commands_once(fleet, collections):
     write_code(fleet, "v2")
-    result, counts, watch = roll(fleet, collections)
+    result, counts, watch = roll(fleet, collections, release_commands=[f"sh -c 'hostname >> {RAN}'"])
     assert result.rc == 0, result
+    ran = [host.ssh(f"cat {RAN}", check=False).stdout.split() for host in fleet["apps"].values()]
+    assert sum(len(lines) for lines in ran) == 1, ran  # once for the fleet, before the first batch
     assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
     assert counts["requests"] > 1000, counts["output"]
     assert watch.most_out == 1 and watch.were_out == set(APP_HOSTS), vars(watch)
@@ -161,17 +168,31 @@ def test_a_rolling_daemon_option_change_reloads_apache_without_a_failed_request(
         assert wait_for(lambda h=host: len(daemon_pids(h, "(wsgi:fleet)")) == 3, 30)
 
 
-def test_a_broken_release_stops_at_the_first_host(fleet, collections, tmp_path):
+def test_a_release_that_fails_its_check_stops_before_any_host_leaves_the_load_balancers(fleet, collections, tmp_path):
     before = {name: live(fleet, name, app_inventory(fleet, name, tmp_path)) for name in APP_HOSTS}
     write_code(fleet, "v3")
     result, counts, watch = roll(fleet, collections, environment={"PROBE_UNHEALTHY": "1"})
+    assert result.rc != 0
+    assert "fails its check" in " ".join(result.output.split()), result
+    assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
+    assert watch.were_out == set(), vars(watch)
+    after = {name: live(fleet, name, app_inventory(fleet, name, tmp_path)) for name in APP_HOSTS}
+    assert {name: found["live"] for name, found in after.items()} == {name: found["live"] for name, found in before.items()}
+    for host in fleet["apps"].values():
+        assert get(host, PORT, "/reloaded").json()["reloaded"] == "v2"
+
+
+def test_a_release_unhealthy_only_once_live_stops_at_the_first_host(fleet, collections, tmp_path):
+    before = {name: live(fleet, name, app_inventory(fleet, name, tmp_path)) for name in APP_HOSTS}
+    write_code(fleet, "v4")
+    result, counts, watch = roll(fleet, collections, environment={"PROBE_UNHEALTHY_LIVE": "1"})
     assert result.rc != 0
     assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
     assert watch.were_out == {APP_HOSTS[0]}, vars(watch)
     after = {name: live(fleet, name, app_inventory(fleet, name, tmp_path)) for name in APP_HOSTS}
     assert after[APP_HOSTS[0]]["live"] == before[APP_HOSTS[0]]["live"]  # switched back by the health gate
-    for name in APP_HOSTS[1:]:
-        assert after[name] == before[name], f"{name} changed"
+    for name in APP_HOSTS[1:]:  # they built the release in the first play, and never made it live
+        assert after[name]["live"] == before[name]["live"], f"{name} changed"
     for host in fleet["apps"].values():
         assert get(host, PORT, "/reloaded").json()["reloaded"] == "v2"
     assert wait_for(lambda: set(servers(fleet["lb"]).values()) == {"UP"}, 30), servers(fleet["lb"])
