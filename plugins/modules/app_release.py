@@ -144,7 +144,7 @@ options:
     description:
       - With O(state=run), the O(commands) succeeded already, on another host of the play, against a release of
         the same content (they change what every host shares, a database), so O(release) is marked released without
-        running them, then check it as O(commands) says. Nothing happens to a release marked released
+        running them, then checked as O(commands) says. Nothing happens to a release marked released
         already (this host ran them, and checked it after them).
     type: bool
     default: false
