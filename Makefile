@@ -100,14 +100,17 @@ molecule: setup
 integration: setup
 	pytest -q -x --durations=25 tests/integration
 
-# What needs test hosts, at once in three groups (their hosts have names of their own; each group's
-# output is shown whole when it ends): Molecule, and the integration tests in two groups of about the
-# same length. The test-host tool's own tests run last, alone: they check that nothing of ours is left.
+# What needs test hosts, at once in three groups of about the same length (their hosts have names of
+# their own; each group's output is shown whole when it ends): Molecule then test_site_role.py, and the
+# other integration tests in two groups. The test-host tool's own tests run last, alone: they check that
+# nothing of ours is left.
+INTEGRATION_M := tests/integration/test_site_role.py
 INTEGRATION_A := $(addprefix tests/integration/,test_fleet.py test_galaxy.py test_python_role.py test_build_cache.py test_django.py test_mod_wsgi_role.py)
 INTEGRATION_LAST := tests/integration/test_testhosts.py
-INTEGRATION_B := $(filter-out $(INTEGRATION_A) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
+INTEGRATION_B := $(filter-out $(INTEGRATION_M) $(INTEGRATION_A) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
 hosts: setup
-	$(VENV)/bin/python tools/together.py "molecule=for s in $(SCENARIOS); do molecule test -s \$$s || exit 1; done" \
+	$(VENV)/bin/python tools/together.py \
+	  "molecule+site=for s in $(SCENARIOS); do molecule test -s \$$s || exit 1; done && pytest -q -x --durations=15 $(INTEGRATION_M)" \
 	  "integration-a=pytest -q -x --durations=15 $(INTEGRATION_A)" \
 	  "integration-b=pytest -q -x --durations=15 $(INTEGRATION_B)"
 	pytest -q -x --durations=5 $(INTEGRATION_LAST)
