@@ -94,18 +94,23 @@ def servers(lb):
 
 class Watch:
     """HAProxy's view of the app hosts, every half second until stop(): the most hosts out at once,
-    and which hosts were ever out."""
+    which hosts were ever out, and each change of a host's status. A host is out when HAProxy sends it
+    no traffic: any status but UP (which "UP 1/3", a serving host that failed one check, still is)."""
 
     def __init__(self, lb):
-        self.lb, self.most_out, self.were_out = lb, 0, set()
+        self.lb, self.most_out, self.were_out, self.changes = lb, 0, set(), []
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run)
         self.thread.start()
 
     def _run(self):
         deadline = time.monotonic() + 1200
+        seen = {}
         while not self.done.is_set() and time.monotonic() < deadline:
-            out = {name for name, status in servers(self.lb).items() if status != "UP"}
+            now = servers(self.lb)
+            self.changes += [(round(time.monotonic(), 1), name, status) for name, status in now.items() if seen.get(name) != status]
+            seen = now
+            out = {name for name, status in now.items() if not status.startswith("UP")}
             self.most_out = max(self.most_out, len(out))
             self.were_out |= out
             time.sleep(0.5)
@@ -127,7 +132,7 @@ def roll(spec, collections, **app):
         counts = under_load.stop()
         watch.stop()
     print(f"rolling deploy (rc {result.rc}): {counts['requests']} requests through HAProxy in {counts['seconds']:.0f} s, "
-          f"{counts['failed']} failed; hosts out of HAProxy: {sorted(watch.were_out)}, at most {watch.most_out} at once")
+          f"{counts['failed']} failed; hosts out of HAProxy: {sorted(watch.were_out)}, at most {watch.most_out} at once; changes: {watch.changes}")
     return result, counts, watch
 
 
