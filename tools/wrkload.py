@@ -14,14 +14,17 @@ class Load:
     ``pace_ms``: each connection waits that long after an answer before its next request (wrk's
     delay() hook), a steady load that leaves the machine's cores to what happens meanwhile; None:
     as fast as the server answers (the benchmarks). ``timeout``: seconds after which wrk counts an
-    answer not yet there as a timeout (a socket error; wrk's default is 2)."""
+    answer not yet there as a timeout (a socket error; wrk's default is 2). ``headers``: request headers
+    such as "Connection: close" (a connection per request)."""
 
-    def __init__(self, url, connections=16, settle=2, pace_ms=None, timeout=None):
+    def __init__(self, url, connections=16, settle=2, pace_ms=None, timeout=None, headers=()):
         self.url, self.settle = url, settle
         self.script = None
         argv = ["wrk", "-t2", f"-c{connections}", "-d3600s", url]
         if timeout:
             argv[1:1] = ["--timeout", f"{timeout}s"]
+        for header in headers:
+            argv[1:1] = ["-H", header]
         if pace_ms:
             self.script = tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="wrk-pace-")
             self.script.write("function delay()\n  return %d\nend\n" % pace_ms)

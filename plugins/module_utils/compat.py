@@ -33,6 +33,12 @@ LINE_REQUIREMENTS = (
     ("4.1.0", (2, 6), (2, 0)),
 )
 
+# Releases refused whatever the Python: (first, last, why, the first release that fixed it).
+REFUSED_RELEASES = (
+    ("6.0.0", "6.0.4", "mod_wsgi 6.0.0 to 6.0.4 cut off request bodies (a POST's) in daemon mode with "
+     "WSGIScriptReloading Off and queue-timeout 0, as the roles run it (its 6.0.5 release notes)", "6.0.5"),
+)
+
 
 def parse_version(text):
     """'3.11.2' -> (3, 11, 2); raises ValueError on anything else."""
@@ -82,6 +88,9 @@ def incompatibility(release, python, apache=None):
     if apache is not None and tuple(apache[:2]) < apache_min:
         return "mod_wsgi %s.x needs Apache >= %s, and this Apache is %s" % (
             first.split(".", maxsplit=1)[0], _fmt(apache_min), _fmt(apache[:3]))
+    for first, last, why, dummy in REFUSED_RELEASES:
+        if parse_version(first) <= release <= parse_version(last):
+            return why
     return ""
 
 
@@ -119,7 +128,11 @@ def resolve(requested, python, apache=None, variable="mod_wsgi_version"):
         best, dummy = resolve("auto", python, apache, variable)
         best = " (%s here)" % best if best else ""
         line = line_of(release)
-        if line and (tuple(python_v[:2]) < line[1] or (apache_v and tuple(apache_v[:2]) < line[2])):
+        fixed = [fixed for first, last, dummy, fixed in REFUSED_RELEASES
+                 if parse_version(first) <= release <= parse_version(last)]
+        if fixed:
+            fix = "set %s to %s or newer, or to 'auto'%s" % (variable, fixed[0], best)
+        elif line and (tuple(python_v[:2]) < line[1] or (apache_v and tuple(apache_v[:2]) < line[2])):
             fix = "set %s to 'auto'%s or a release older than %s" % (variable, best, line[0])
         else:
             fix = "set %s to %s or newer, or to 'auto'%s" % (variable, minimum_for_python(python_v), best)

@@ -68,3 +68,16 @@ def test_auto_with_nothing_buildable():
 
 def test_custom_variable_name_in_messages():
     assert resolve("4.1.0", "3.11.2", variable="express_version")[1].startswith("express_version=4.1.0")
+
+
+@pytest.mark.parametrize("requested", ["6.0.0", "6.0.4"])
+def test_releases_that_cut_off_request_bodies_are_refused_naming_the_fix(requested):
+    version, error = resolve(requested, "3.11.2", "2.4.62")
+    assert version is None
+    assert error.startswith("mod_wsgi_version=%s is refused: mod_wsgi 6.0.0 to 6.0.4 cut off request bodies" % requested)
+    assert "set mod_wsgi_version to 6.0.5 or newer, or to 'auto' (6.1.1 here)" in error
+
+
+@pytest.mark.parametrize("requested", ["6.0.5", "5.0.2"])
+def test_the_releases_beside_them_build(requested):
+    assert resolve(requested, "3.11.2", "2.4.62") == (requested, "")

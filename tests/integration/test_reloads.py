@@ -1,0 +1,119 @@
+"""Apache graceful reloads on a lone host under load, with the mod_wsgi the role builds: with its patch
+set (docs/mod_wsgi-patches.md) and as published (mod_wsgi_patches: false).
+
+The load is the other tests' (helpers.load: wrk, 16 connections kept alive, paced), plus the same
+with one connection per request (Connection: close). Apache itself resets the kept-alive connections
+of its old children at a graceful restart, where no mod_wsgi is involved (its 404 port shows it): wrk
+counts those as read errors. So under kept-alive load a reload is measured by its answers that are
+not 2xx, and under the one-connection-per-request load by every failure (answers and socket errors).
+"""
+import re
+import time
+
+import pytest
+
+from conftest import ROOT, run_play
+from helpers import CLIENT_TIMEOUT, PACE_MS, daemon_pids, wait_for
+from wrkload import Load
+
+PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "site.yml"
+PROBE = ROOT / "tests" / "integration" / "apps" / "probe"
+PORT = 8081
+LIVE = "/usr/lib/apache2/modules/mod_wsgi_src.so"
+LOAD_FILE = "/etc/apache2/mods-available/wsgi_src.load"
+RELOADS = 3
+PATCHES = sorted(path.name for path in (ROOT / "roles" / "mod_wsgi" / "files" / "patches").glob("*.patch"))
+
+
+@pytest.fixture(scope="module")
+def host(start_host):
+    return start_host("reloads")
+
+
+def variables(processes=2, patches=True):
+    return {"mod_wsgi_patches": patches,
+            "site_apps": [{"name": "reloads", "server_name": "reloads.test", "port": PORT, "src": str(PROBE),
+                           "wsgi_script": "app.wsgi", "health_url": "/env", "daemon": {"processes": processes, "threads": 4}}]}
+
+
+@pytest.fixture(scope="module")
+def deployed(host, inventory):
+    result = run_play(PLAYBOOK, inventory, variables())
+    assert result.rc == 0, result
+    return result
+
+
+def compiled(result):
+    """Whether the play compiled mod_wsgi (its Compile task changed something)."""
+    return re.search(r"TASK \[wsgi\.apache\.mod_wsgi : Compile mod_wsgi\][^\n]*\n(changed|ok): ", result.output) is not None
+
+
+def fingerprint_patches(host):
+    return sorted(host.ssh("python3 -c \"import json; print(' '.join(json.load(open('/var/lib/wsgi-apache/mod_wsgi.json'))"
+                           "['build']['patches']))\"").stdout.split())
+
+
+def under_load(host, what, port=PORT, close=False):
+    """wrk's counts over what(), with connections kept alive or (close) one connection per request."""
+    load = Load(f"http://{host.address}:{port}/env", pace_ms=PACE_MS, timeout=CLIENT_TIMEOUT,
+                headers=["Connection: close"] if close else ())
+    try:
+        what()
+    finally:
+        counts = load.stop()
+    return counts
+
+
+def reload_apache(host, times=RELOADS):
+    def run():
+        for dummy in range(times):
+            host.ssh("systemctl reload apache2")
+            time.sleep(3)  # the next reload once this one's daemons serve
+    return run
+
+
+def report(label, counts):
+    print(f"{label}: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket errors of {counts['requests']} requests")
+
+
+def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, deployed):
+    assert fingerprint_patches(host) == PATCHES
+    assert "WSGISocketRotation Off" in host.ssh(f"cat {LOAD_FILE}").stdout
+    assert host.ssh(f"grep -ac 'sending the request again' {LIVE}").stdout.strip() == "1"  # patch 0003's log line
+
+    kept = under_load(host, reload_apache(host))
+    report(f"{RELOADS} reloads, connections kept alive", kept)
+    assert kept["non_2xx"] == 0, kept["output"]
+    assert kept["requests"] > 1000, kept["output"]
+
+    each = under_load(host, reload_apache(host), close=True)
+    report(f"{RELOADS} reloads, a connection per request", each)
+    assert each["failed"] == 0, each["output"]
+
+    apache = under_load(host, reload_apache(host, 1), port=80)
+    report("one reload, Apache's 404 port (no mod_wsgi; every answer is a 404)", apache)
+
+    option = under_load(host, lambda: run_play(PLAYBOOK, inventory, variables(processes=3)))
+    report("a daemon-option change (processes 2 -> 3), connections kept alive", option)
+    assert option["non_2xx"] == 0, option["output"]
+    assert wait_for(lambda: len(daemon_pids(host, "(wsgi:reloads)")) == 3, 30)
+    log = host.ssh("cat /var/log/apache2/error.log").stdout
+    assert "WSGI0034" not in log and "WSGI0117" not in log, re.findall(r".*WSGI01(?:17|16|47|46).*", log)[:5]
+
+
+def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, inventory, deployed):
+    published = run_play(PLAYBOOK, inventory, variables(processes=3, patches=False))
+    assert published.rc == 0, published
+    assert compiled(published), published
+    assert fingerprint_patches(host) == []
+    assert "WSGISocketRotation" not in host.ssh(f"cat {LOAD_FILE}").stdout
+    assert host.ssh(f"grep -ac 'sending the request again' {LIVE}", check=False).stdout.strip() == "0"
+    again = run_play(PLAYBOOK, inventory, variables(processes=3, patches=False))
+    assert again.rc == 0 and again.changed == 0 and not compiled(again), again
+
+    kept = under_load(host, reload_apache(host))
+    report(f"as published: {RELOADS} reloads, connections kept alive (some answers fail)", kept)
+
+    patched = run_play(PLAYBOOK, inventory, variables(processes=3))
+    assert patched.rc == 0 and not compiled(patched), patched  # the patched build, from the build cache
+    assert fingerprint_patches(host) == PATCHES
