@@ -12,11 +12,11 @@ description:
   - Reads the header of each patch file (C(roles/mod_wsgi/files/patches/*.patch) on the controller) and
     returns those whose C(Releases) hold the release, in file-name order, with the SHA-256 of each file
     (the build fingerprint holds them, so a changed patch rebuilds once).
-  - A patch file starts with C(Key: value) lines (a value goes on over lines indented by spaces), ended
-    by a line C(---); the unified diff follows. Required keys - C(Patch) (its name; files of one patch
-    for different release lines share it), C(Subject), C(Releases) (a PEP 440 specifier set such as
-    C(>=6.0.5,<=6.1.1)), C(Problem), C(Test) (the test that shows the behaviour), C(Upstream) (where
-    the text for upstream is).
+  - A patch file starts with a header, one key per line followed by a colon and its value (a value goes
+    on over lines indented by spaces), ended by a line C(---); the unified diff follows. Required keys -
+    C(Patch) (its name; files of one patch for different release lines share it), C(Subject),
+    C(Releases) (a PEP 440 specifier set such as C(>=6.0.5,<=6.1.1)), C(Problem), C(Test) (the test
+    that shows the behaviour), C(Upstream) (where the text for upstream is).
 options:
   _input:
     description: The paths of the patch files.

@@ -13,7 +13,7 @@ SHIPPED = (
     "changelogs/changelog.yaml", "changelogs/config.yaml",
     "meta/*", "plugins/*", "roles/*", "playbooks/*", "examples/*", "server_pkg/*",
     "docs/deploying.md", "docs/wsgi-express.md", "docs/wsgi-express-migration.md", "docs/behaviour.md",
-    "docs/benchmarks.md",
+    "docs/benchmarks.md", "docs/mod_wsgi-patches.md",
 )
 # Every role: its README (Galaxy's importer requires one) and the files that make it run.
 ROLE_FILES = ("README.md", "meta/main.yml", "meta/argument_specs.yml", "tasks/main.yml")
