@@ -45,6 +45,8 @@ REFUSALS = [
      ["mod_wsgi_version=4.1.0 is refused", "does not build against Python 3.11", "the oldest release that does is 4.9.1",
       "set mod_wsgi_version to 4.9.1 or newer"]),
     ({"mod_wsgi_version": "latest"}, ["mod_wsgi_version='latest' is not a version"]),
+    ({"mod_wsgi_version": "6.0.4"},
+     ["mod_wsgi_version=6.0.4 is refused", "cut off request bodies", "set mod_wsgi_version to 6.0.5 or newer"]),
     ({"mod_wsgi_source": "url"}, ["mod_wsgi_source_sha256=\"\" is not a SHA-256", "64-hex-digit"]),
     ({"mod_wsgi_source": "archive", "mod_wsgi_source_archive": "/nonexistent/mod_wsgi.tar.gz"},
      ["mod_wsgi_source_archive=\"/nonexistent/mod_wsgi.tar.gz\" is not a file on the controller"]),
