@@ -48,8 +48,15 @@ import hashlib
 import os
 
 from ansible.errors import AnsibleFilterError
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+
+try:  # ansible-core requires packaging; the sanity test's import environment does not have it
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+except ImportError as exc:
+    PACKAGING_ERROR = exc
+    InvalidSpecifier = InvalidVersion = ValueError
+else:
+    PACKAGING_ERROR = None
 
 KEYS = ("Patch", "Subject", "Releases", "Problem", "Test", "Upstream")
 
@@ -103,6 +110,8 @@ def select(paths, release):
 
 
 def mod_wsgi_patches(paths, release):
+    if PACKAGING_ERROR:
+        raise AnsibleFilterError("mod_wsgi_patches needs the Python package packaging on the controller: %s" % PACKAGING_ERROR)
     try:
         return select(paths, release)
     except (OSError, ValueError, InvalidVersion) as exc:
