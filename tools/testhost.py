@@ -44,14 +44,16 @@ import platforms
 PREFIX = "wsgiah"
 RELEASES = tuple(platforms.debian().values())  # the Debian releases the collection supports
 DEFAULT_RELEASE = "bookworm"
-# What Ansible, sshd and systemd need on a host; the role installs the rest.
+# What Ansible, sshd and systemd need on a host, and logrotate, as on a standard Debian server (its
+# daily job reloads Apache); the role installs the rest.
 IMAGE_PACKAGES = (
     "openssh-server", "python3", "sudo", "iproute2", "ca-certificates", "acl",
-    "systemd", "systemd-sysv", "dbus", "procps", "curl",
+    "systemd", "systemd-sysv", "dbus", "procps", "curl", "logrotate",
 )
-# Units that would only slow boots down or grab the dpkg lock during a test.
+# Units that would only slow boots down or grab the dpkg lock during a test, and the daily timers,
+# whose jobs a test starts itself when it is about them (logrotate.service).
 MASKED_UNITS = (
-    "apt-daily.timer", "apt-daily-upgrade.timer", "e2scrub_all.timer", "fstrim.timer",
+    "apt-daily.timer", "apt-daily-upgrade.timer", "e2scrub_all.timer", "fstrim.timer", "logrotate.timer",
     "e2scrub_reap.service", "systemd-hwdb-update.service", "getty@tty1.service",
     "console-getty.service", "systemd-journald-audit.socket",
 )

@@ -1,5 +1,6 @@
-"""Apache graceful reloads on a lone host under load, with the mod_wsgi the role builds: with its patch
-set (docs/mod_wsgi-patches.md) and as published (mod_wsgi_patches: false).
+"""Apache graceful reloads on a lone host under load (`systemctl reload apache2`, a daemon-option change,
+Debian's daily log rotation), with the mod_wsgi the role builds: with its patch set
+(docs/mod_wsgi-patches.md) and as published (mod_wsgi_patches: false).
 
 The load is the other tests' (helpers.load: wrk, 16 connections kept alive, paced), plus the same
 with one connection per request (Connection: close). Apache itself resets the kept-alive connections
@@ -99,6 +100,30 @@ def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, depl
     assert wait_for(lambda: len(daemon_pids(host, "(wsgi:reloads)")) == 3, 30)
     log = host.ssh("cat /var/log/apache2/error.log").stdout
     assert "WSGI0034" not in log and "WSGI0117" not in log, re.findall(r".*WSGI01(?:17|16|47|46).*", log)[:5]
+
+
+def test_the_daily_log_rotation_reloads_apache_and_fails_no_answer(host, deployed):
+    """Debian's own daily job (logrotate.service; its timer is masked on test hosts so that it runs
+    here, not at midnight in another test), with the state a server that has run for days has."""
+    host.ssh("test -f /etc/logrotate.d/apache2 && grep -q 'apache2 reload' /etc/logrotate.d/apache2")
+    logs = ("/var/log/apache2/other_vhosts_access.log", "/var/log/apache2/error.log")  # the vhosts' and Apache's
+    host.ssh("printf 'logrotate state -- version 2\\n%s' > /var/lib/logrotate/status"
+             % "".join(f'\\"{log}\\" 2026-1-1-0:0:0\\n' for log in logs))
+    before = host.ssh("cat /var/run/apache2/apache2.pid").stdout.strip()
+    graceful = "grep -cH 'SIGUSR1 received' /var/log/apache2/error.log*"
+    restarts = sum(int(line.rsplit(":", 1)[1]) for line in host.ssh(graceful, check=False).stdout.split())
+
+    def rotate():
+        host.ssh("systemctl start logrotate.service")
+        time.sleep(3)
+    counts = under_load(host, rotate)
+    report("the daily log rotation, connections kept alive", counts)
+    assert counts["non_2xx"] == 0, counts["output"]
+    assert counts["requests"] > 1000, counts["output"]
+    for log in logs:
+        assert host.ssh(f"test -s {log}.1 && echo rotated").stdout.strip() == "rotated", log
+    assert sum(int(line.rsplit(":", 1)[1]) for line in host.ssh(graceful, check=False).stdout.split()) == restarts + 1
+    assert host.ssh("cat /var/run/apache2/apache2.pid").stdout.strip() == before  # the same parent: a reload
 
 
 def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, inventory, deployed):
