@@ -61,6 +61,14 @@ def minimum_for_python(python):
     return needed
 
 
+def refused(release):
+    """The row of REFUSED_RELEASES that holds ``release`` (a version tuple), or None."""
+    for row in REFUSED_RELEASES:
+        if parse_version(row[0]) <= release <= parse_version(row[1]):
+            return row
+    return None
+
+
 def line_of(release):
     for first, python_min, apache_min in LINE_REQUIREMENTS:
         if release >= parse_version(first):
@@ -88,10 +96,8 @@ def incompatibility(release, python, apache=None):
     if apache is not None and tuple(apache[:2]) < apache_min:
         return "mod_wsgi %s.x needs Apache >= %s, and this Apache is %s" % (
             first.split(".", maxsplit=1)[0], _fmt(apache_min), _fmt(apache[:3]))
-    for first, last, why, dummy in REFUSED_RELEASES:
-        if parse_version(first) <= release <= parse_version(last):
-            return why
-    return ""
+    refusal = refused(release)
+    return refusal[2] if refusal else ""
 
 
 def resolve(requested, python, apache=None, variable="mod_wsgi_version"):
@@ -128,10 +134,9 @@ def resolve(requested, python, apache=None, variable="mod_wsgi_version"):
         best, dummy = resolve("auto", python, apache, variable)
         best = " (%s here)" % best if best else ""
         line = line_of(release)
-        fixed = [fixed for first, last, dummy, fixed in REFUSED_RELEASES
-                 if parse_version(first) <= release <= parse_version(last)]
-        if fixed:
-            fix = "set %s to %s or newer, or to 'auto'%s" % (variable, fixed[0], best)
+        refusal = refused(release)
+        if refusal:
+            fix = "set %s to %s or newer, or to 'auto'%s" % (variable, refusal[3], best)
         elif line and (tuple(python_v[:2]) < line[1] or (apache_v and tuple(apache_v[:2]) < line[2])):
             fix = "set %s to 'auto'%s or a release older than %s" % (variable, best, line[0])
         else:
