@@ -41,6 +41,8 @@ _value:
     - C(apply), the patches for the release (each with C(name), C(file), C(path), C(sha256), C(subject)).
     - C(skipped), the patches with no file for the release (each with C(name) and the C(releases) of its
       files).
+    - C(keeps_socket_path), whether the patches applied let a daemon process group's socket keep its path
+      across a graceful restart (the module then runs with C(WSGISocketRotation Off)).
   type: dict
 """
 
@@ -48,6 +50,8 @@ import hashlib
 import os
 
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.wsgi.apache.plugins.module_utils.layout import keeps_socket_path
 
 try:  # ansible-core requires packaging; the sanity test's import environment does not have it
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -106,7 +110,7 @@ def select(paths, release):
                       "sha256": hashlib.sha256(data).hexdigest(), "subject": header["Subject"]})
     applied = {p["name"] for p in apply}
     skipped = [{"name": patch, "releases": "; ".join(specs)} for patch, specs in releases.items() if patch not in applied]
-    return {"apply": apply, "skipped": skipped}
+    return {"apply": apply, "skipped": skipped, "keeps_socket_path": keeps_socket_path(applied)}
 
 
 def mod_wsgi_patches(paths, release):

@@ -42,6 +42,26 @@ def module_version(path):
 LDD_LIBPYTHON_RE = re.compile(r"^\s*(libpython(\d+)\.(\d+)\S*)\s+=>\s+(\S+)", re.M)
 
 
+# The patches of the mod_wsgi role's set (roles/mod_wsgi/files/patches) that let a daemon process
+# group's socket keep its path across a graceful restart: a module with both runs with
+# WSGISocketRotation Off, and a reload fails no request (docs/mod_wsgi-patches.md).
+SOCKET_KEPT_PATCHES = ("daemon-socket-missing", "daemon-token-kept")
+
+
+def keeps_socket_path(patches):
+    """Whether a module built with these patches (their names) takes WSGISocketRotation Off."""
+    return all(name in patches for name in SOCKET_KEPT_PATCHES)
+
+
+def module_patches(sha256, fingerprint_path=FINGERPRINT_PATH):
+    """The names of the role's patches compiled into the module file whose SHA-256 is sha256: those of
+    the build fingerprint the role stored, when it is this file's; none for any other module."""
+    fingerprint = read_fingerprint(fingerprint_path) or {}
+    if fingerprint.get("module_sha256") != sha256:
+        return []
+    return sorted((fingerprint.get("build") or {}).get("patches") or {})
+
+
 def libpython_from_ldd(output):
     """From ``ldd MODULE`` output: the libpython the module needs, where the loader finds it
     (None if not found), and the Python (major, minor) it is; all None without libpython."""

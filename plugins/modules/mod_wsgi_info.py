@@ -35,6 +35,11 @@ options:
   service:
     description: The systemd unit of Apache, whose state RV(apache) reports as C(service) (not read when not given).
     type: str
+  sites_dir:
+    description:
+      - The directory of the sites Apache has enabled (Debian's C(/etc/apache2/sites-enabled)), whose
+        entries RV(apache) lists as C(sites) (not read when not given).
+    type: path
   fingerprint_path:
     description: Where the role stores the build fingerprint.
     type: path
@@ -85,10 +90,11 @@ apache:
       null when Apache is not installed), and C(apachectl).
     - With O(service), C(service) says whether systemd has that unit C(active) and C(enabled) (both
       false without systemd).
+    - With O(sites_dir), C(sites) lists the names in that directory, sorted (empty when it does not exist).
   returned: always
   type: dict
   sample: {version: 2.4.62, mpm: event, modules: [core_module, so_module, wsgi_module], apachectl: /usr/sbin/apache2ctl,
-           service: {name: apache2, active: true, enabled: true}}
+           service: {name: apache2, active: true, enabled: true}, sites: [000-default.conf]}
 fingerprint:
   description: The build fingerprint stored by the role, or null.
   returned: always
@@ -141,11 +147,13 @@ def service_state(module, name):
     return state
 
 
-def apache_info(module, apachectl, service):
+def apache_info(module, apachectl, service, sites_dir):
     ctl = apachectl or module.get_bin_path("apache2ctl") or module.get_bin_path("apachectl")
     info = {"version": None, "mpm": None, "modules": None, "apachectl": ctl}
     if service:
         info["service"] = service_state(module, service)
+    if sites_dir:
+        info["sites"] = sorted(os.listdir(sites_dir)) if os.path.isdir(sites_dir) else []
     if not ctl or not os.access(ctl, os.X_OK):
         return info
     dummy, out, dummy = module.run_command([ctl, "-V"])
@@ -166,6 +174,7 @@ def main():
             apxs=dict(type="path", default="/usr/bin/apxs"),
             apachectl=dict(type="path"),
             service=dict(type="str"),
+            sites_dir=dict(type="path"),
             fingerprint_path=dict(type="path", default=FINGERPRINT_PATH),
         ),
         supports_check_mode=True,
@@ -182,7 +191,7 @@ def main():
         version=module_version(path) if installed else None,
         sha256=file_sha256(path) if installed else None,
         libpython=linked_libpython(module, path) if installed else {"needed": None, "path": None},
-        apache=apache_info(module, module.params["apachectl"], module.params["service"]),
+        apache=apache_info(module, module.params["apachectl"], module.params["service"], module.params["sites_dir"]),
         fingerprint=read_fingerprint(module.params["fingerprint_path"]),
         fingerprint_path=module.params["fingerprint_path"],
     )

@@ -133,9 +133,13 @@ def test_secure_by_default(host, converged):
     assert missing.status == 404 and b"Apache/" not in missing.body
     trace = host.ssh("curl -s -o /dev/null -w '%{http_code}' -X TRACE http://127.0.0.1:8000/").stdout
     assert trace in ("405", "403")
-    # The system's Apache, which the mod_wsgi role installs and starts: no default site, no version.
-    default = get(host, 80, "/")
-    assert default.status == 404 and b"It works" not in default.body and default.all("Server") == ["Apache"]
+    # The system's Apache, which serves no site on this host: stopped and disabled, nothing on port 80 or 443;
+    # the module it would load stays (the app's Apache loads it).
+    assert host.ssh("systemctl is-active apache2; systemctl is-enabled apache2", check=False).stdout.split() == [
+        "inactive", "disabled"]
+    assert host.ssh("ss -ltnH '( sport = :80 or sport = :443 )'").stdout.strip() == ""
+    assert get(host, 80, "/").status is None
+    assert host.ssh("test -f /usr/lib/apache2/modules/mod_wsgi_src.so", check=False).returncode == 0
     rating = host.ssh("systemd-analyze security --no-pager wsgi-express-probe.service").stdout
     exposure = re.search(r"Overall exposure level for wsgi-express-probe.service: ([0-9.]+) (\w+)", rating)
     assert exposure and float(exposure.group(1)) <= 4.0, rating[-2500:]
@@ -186,8 +190,8 @@ def test_survives_systemctl_restart(host, converged):
 class Machine:
     """Where start-server runs by hand: the test host (the role's virtualenv), or this machine."""
 
-    def __init__(self, runner, venv):
-        self.runner, self.venv = runner, venv
+    def __init__(self, runner, venv, busy_port):
+        self.runner, self.venv, self.busy_port = runner, venv, busy_port
         self.address = runner.address
         self.express = venv + "/bin/wsgi-express"
 
@@ -212,14 +216,14 @@ def this_machine_venv(tmp_path_factory):
     venv, package = "/tmp/wsgi-express-test-venv", tmp_path_factory.mktemp("package") / "server_pkg"
     here.ssh(f"cp -rL {ROOT}/server_pkg {package} && rm -rf {venv} && /usr/bin/python3 -m venv {venv}"
              f" && {venv}/bin/pip install -q {package}", timeout=600)
-    return Machine(here, venv)
+    return Machine(here, venv, busy_port=80)  # the system's Apache, which the mod_wsgi role started
 
 
 @pytest.fixture(scope="module", params=["testhost", "this-machine"])
 def machine(request):
     if request.param == "testhost":
         request.getfixturevalue("converged")
-        return Machine(request.getfixturevalue("host"), VENV)
+        return Machine(request.getfixturevalue("host"), VENV, busy_port=8000)  # the role's app
     return request.getfixturevalue("this_machine_venv")
 
 
@@ -340,8 +344,7 @@ def test_https_port_with_a_certificate(machine, hello):
 
 
 @pytest.mark.parametrize("args,message", [
-    # Apache, started by the mod_wsgi role, listens on port 80.
-    (["app.wsgi", "--port", "80"], "--port=80: *:80 is already in use"),
+    (["app.wsgi", "--port", "BUSY"], "--port=BUSY: *:BUSY is already in use"),
     (["broken.wsgi", "--port", "8106"],
      f"the application {HELLO_DIR}/broken.wsgi fails to load: ModuleNotFoundError: No module named 'not_installed_here'"),
     (["app.wsgi", "--port", "8106", "--module-path", "/nonexistent/mod_wsgi.so"],
@@ -351,6 +354,8 @@ def test_https_port_with_a_certificate(machine, hello):
      "--interrupt-timeout=banana is not a whole number"),
 ])
 def test_bad_input_is_one_line_and_status_2(machine, hello_dir, args, message):
+    busy = str(machine.busy_port)  # a port something listens on there
+    args, message = [busy if arg == "BUSY" else arg for arg in args], message.replace("BUSY", busy)
     done = machine.run_express("start-server", f"{hello_dir}/{args[0]}", *args[1:], "--user", "www-data")
     assert done.returncode == 2, done
     assert done.stderr.strip().splitlines() == ["wsgi-express start-server: error: " + done.stderr.split(": error: ", 1)[1].strip()]

@@ -1,6 +1,7 @@
 """Apache graceful reloads on a lone host under load (`systemctl reload apache2`, a daemon-option change,
 Debian's daily log rotation), with the mod_wsgi the role builds: with its patch set
-(docs/mod_wsgi-patches.md) and as published (mod_wsgi_patches: false).
+(docs/mod_wsgi-patches.md) and as published (mod_wsgi_patches: false); and the same for an express app
+beside the site app (its own Apache's graceful restarts, and its logs' rotation).
 
 The load is the other tests' (helpers.load: wrk, 16 connections kept alive, paced), plus the same
 with one connection per request (Connection: close). Apache itself resets the kept-alive connections
@@ -17,13 +18,20 @@ from conftest import ROOT, run_play
 from helpers import CLIENT_TIMEOUT, PACE_MS, daemon_pids, wait_for
 from wrkload import Load
 
+from ansible_collections.wsgi.apache.plugins.filter.mod_wsgi_patches import parse
+
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "site.yml"
+EXPRESS_PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "express.yml"
 PROBE = ROOT / "tests" / "integration" / "apps" / "probe"
 PORT = 8081
+EXPRESS_PORT = 8082
+EXPRESS_ROOT = "/srv/wsgi-express/xreloads/server"
 LIVE = "/usr/lib/apache2/modules/mod_wsgi_src.so"
 LOAD_FILE = "/etc/apache2/mods-available/wsgi_src.load"
 RELOADS = 3
-PATCHES = sorted(path.name for path in (ROOT / "roles" / "mod_wsgi" / "files" / "patches").glob("*.patch"))
+# the fingerprint holds the patches by name (the Patch of each file's header)
+PATCHES = sorted(parse(path.read_text(), path.name)["Patch"]
+                 for path in (ROOT / "roles" / "mod_wsgi" / "files" / "patches").glob("*.patch"))
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +45,26 @@ def variables(processes=2, patches=True):
                            "wsgi_script": "app.wsgi", "health_url": "/env", "daemon": {"processes": processes, "threads": 4}}]}
 
 
+def express_variables(processes=2, patches=True):
+    return {"mod_wsgi_patches": patches,
+            "express_apps": [{"name": "xreloads", "src": str(PROBE), "entry": "app.wsgi", "port": EXPRESS_PORT,
+                              "health_url": "/env", "daemon": {"processes": processes, "threads": 4},
+                              "options": {"access_log": True}}]}
+
+
 @pytest.fixture(scope="module")
 def deployed(host, inventory):
     result = run_play(PLAYBOOK, inventory, variables())
     assert result.rc == 0, result
+    return result
+
+
+@pytest.fixture(scope="module")
+def express_deployed(host, inventory, deployed):
+    """An express app beside the site app (the host's Apache serves a site, so it keeps running)."""
+    result = run_play(EXPRESS_PLAYBOOK, inventory, express_variables())
+    assert result.rc == 0, result
+    assert host.ssh("systemctl is-active apache2").stdout.strip() == "active"
     return result
 
 
@@ -73,6 +97,14 @@ def reload_apache(host, times=RELOADS):
     return run
 
 
+def reload_express(host):
+    def run():
+        for dummy in range(RELOADS):
+            host.ssh("systemctl reload wsgi-express-xreloads")
+            time.sleep(3)
+    return run
+
+
 def report(label, counts):
     print(f"{label}: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket errors of {counts['requests']} requests")
 
@@ -102,31 +134,71 @@ def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, depl
     assert "WSGI0034" not in log and "WSGI0117" not in log, re.findall(r".*WSGI01(?:17|16|47|46).*", log)[:5]
 
 
-def test_the_daily_log_rotation_reloads_apache_and_fails_no_answer(host, deployed):
+def test_express_restarts_fail_no_request_with_the_patch_set(host, inventory, express_deployed):
+    """The app's own Apache (wsgi-express, the same patched module) restarted gracefully: systemctl reload,
+    and a daemon-option change through the role."""
+    assert "WSGISocketRotation Off" in host.ssh(f"cat {EXPRESS_ROOT}/httpd.conf").stdout
+    parent = host.ssh(f"cat {EXPRESS_ROOT}/httpd.pid").stdout
+
+    kept = under_load(host, reload_express(host), port=EXPRESS_PORT)
+    report(f"express: {RELOADS} reloads, connections kept alive", kept)
+    assert kept["non_2xx"] == 0 and kept["requests"] > 1000, kept["output"]
+    each = under_load(host, reload_express(host), port=EXPRESS_PORT, close=True)
+    report(f"express: {RELOADS} reloads, a connection per request", each)
+    assert each["failed"] == 0, each["output"]
+
+    option = under_load(host, lambda: run_play(EXPRESS_PLAYBOOK, inventory, express_variables(processes=3)),
+                        port=EXPRESS_PORT)
+    report("express: a daemon-option change (processes 2 -> 3), connections kept alive", option)
+    assert option["non_2xx"] == 0, option["output"]
+    assert wait_for(lambda: len(daemon_pids(host, f"(wsgi:{EXPRESS_PORT})")) == 3, 30)
+    assert host.ssh(f"cat {EXPRESS_ROOT}/httpd.pid").stdout == parent  # graceful restarts, not the service's
+    log = host.ssh(f"cat {EXPRESS_ROOT}/error_log").stdout
+    assert "WSGI0034" not in log and "WSGI0117" not in log, re.findall(r".*WSGI01(?:17|16|47|46).*", log)[:5]
+
+
+def test_the_daily_log_rotation_fails_no_answer_of_either_role(host, express_deployed):
     """Debian's own daily job (logrotate.service; its timer is masked on test hosts so that it runs
-    here, not at midnight in another test), with the state a server that has run for days has."""
+    here, not at midnight in another test), with the state a server that has run for days has: it
+    rotates the system Apache's logs and reloads it (the site role's apps), and copies then empties
+    the express app's logs, which restarts nothing."""
     host.ssh("test -f /etc/logrotate.d/apache2 && grep -q 'apache2 reload' /etc/logrotate.d/apache2")
-    logs = ("/var/log/apache2/other_vhosts_access.log", "/var/log/apache2/error.log")  # the vhosts' and Apache's
+    assert host.ssh("cat /etc/logrotate.d/wsgi-express-xreloads").stdout.strip().endswith(
+        f"include {EXPRESS_ROOT}/logrotate.conf")
+    logs = ("/var/log/apache2/other_vhosts_access.log", "/var/log/apache2/error.log",  # the vhosts' and Apache's
+            f"{EXPRESS_ROOT}/error_log", f"{EXPRESS_ROOT}/access_log")  # the express app's
     host.ssh("printf 'logrotate state -- version 2\\n%s' > /var/lib/logrotate/status"
              % "".join(f'\\"{log}\\" 2026-1-1-0:0:0\\n' for log in logs))
     before = host.ssh("cat /var/run/apache2/apache2.pid").stdout.strip()
+    express_before = host.ssh(f"cat {EXPRESS_ROOT}/httpd.pid").stdout.strip()
+    express_daemons = daemon_pids(host, f"(wsgi:{EXPRESS_PORT})")
     graceful = "grep -cH 'SIGUSR1 received' /var/log/apache2/error.log*"
     restarts = sum(int(line.rsplit(":", 1)[1]) for line in host.ssh(graceful, check=False).stdout.split())
 
     def rotate():
         host.ssh("systemctl start logrotate.service")
         time.sleep(3)
-    counts = under_load(host, rotate)
-    report("the daily log rotation, connections kept alive", counts)
-    assert counts["non_2xx"] == 0, counts["output"]
-    assert counts["requests"] > 1000, counts["output"]
+    express = Load(f"http://{host.address}:{EXPRESS_PORT}/env", pace_ms=PACE_MS, timeout=CLIENT_TIMEOUT)
+    try:
+        counts = under_load(host, rotate)
+    finally:
+        express_counts = express.stop()
+    report("the daily log rotation, site app, connections kept alive", counts)
+    report("the daily log rotation, express app, connections kept alive", express_counts)
+    assert counts["non_2xx"] == 0 and counts["requests"] > 1000, counts["output"]
+    assert express_counts["failed"] == 0 and express_counts["requests"] > 1000, express_counts["output"]
     for log in logs:
         assert host.ssh(f"test -s {log}.1 && echo rotated").stdout.strip() == "rotated", log
+    assert host.ssh(f"stat -c '%a %U' {EXPRESS_ROOT}/error_log.1").stdout.strip() == "640 root"
     assert sum(int(line.rsplit(":", 1)[1]) for line in host.ssh(graceful, check=False).stdout.split()) == restarts + 1
     assert host.ssh("cat /var/run/apache2/apache2.pid").stdout.strip() == before  # the same parent: a reload
+    assert host.ssh(f"cat {EXPRESS_ROOT}/httpd.pid").stdout.strip() == express_before
+    assert daemon_pids(host, f"(wsgi:{EXPRESS_PORT})") == express_daemons  # nothing of the express app restarted
+    # and it logs on into the emptied files
+    assert wait_for(lambda: host.ssh(f"test -s {EXPRESS_ROOT}/access_log && echo yes", check=False).stdout.strip() == "yes", 10)
 
 
-def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, inventory, deployed):
+def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, inventory, express_deployed):
     published = run_play(PLAYBOOK, inventory, variables(processes=3, patches=False))
     assert published.rc == 0, published
     assert compiled(published), published
@@ -141,6 +213,17 @@ def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, invento
     each = under_load(host, reload_apache(host), close=True)
     report(f"as published: {RELOADS} reloads, a connection per request", each)
 
+    express = run_play(EXPRESS_PLAYBOOK, inventory, express_variables(processes=3, patches=False))
+    assert express.rc == 0 and not compiled(express), express
+    # a new module is a new decision of wsgi-express: the role restarted the app's Apache gracefully
+    assert "WSGISocketRotation" not in host.ssh(f"cat {EXPRESS_ROOT}/httpd.conf").stdout
+    express_kept = under_load(host, reload_express(host), port=EXPRESS_PORT)
+    report(f"as published, express: {RELOADS} reloads, connections kept alive", express_kept)
+    express_each = under_load(host, reload_express(host), port=EXPRESS_PORT, close=True)
+    report(f"as published, express: {RELOADS} reloads, a connection per request", express_each)
+
     patched = run_play(PLAYBOOK, inventory, variables(processes=3))
     assert patched.rc == 0 and not compiled(patched), patched  # the patched build, from the build cache
     assert fingerprint_patches(host) == PATCHES
+    assert run_play(EXPRESS_PLAYBOOK, inventory, express_variables(processes=3)).rc == 0
+    assert "WSGISocketRotation Off" in host.ssh(f"cat {EXPRESS_ROOT}/httpd.conf").stdout

@@ -17,7 +17,7 @@ import sysconfig
 from wsgi_express import __version__, discovery, runtime
 from wsgi_express._shared.daemon_options import BY_KEY, OPTIONS, python_hash_seed, render, validate, version_tuple
 from wsgi_express._shared import tls
-from wsgi_express._shared.layout import module_version
+from wsgi_express._shared.layout import file_sha256, keeps_socket_path, module_patches, module_version
 from wsgi_express.errors import ConfigurationError, from_table
 from wsgi_express import options
 from wsgi_express.options import EXPRESS_DEFAULTS
@@ -246,7 +246,7 @@ def daemon_directive(name, daemon, module_version):
 
 
 # The server root's files: (name, mode), each rendered from templates/<name>.j2.
-TEMPLATES = (("httpd.conf", 0o644), ("handler.wsgi", 0o644))
+TEMPLATES = (("httpd.conf", 0o644), ("handler.wsgi", 0o644), ("logrotate.conf", 0o644))
 # In the server root: the digest of what its files were rendered from, and of the files as written.
 STAMP = ".wsgi-express-stamp"
 # In the server root: what apxs and httpd -l answered (discovery.Memo), and what the app loaded
@@ -369,10 +369,12 @@ def _log_setup(values, server_root):
         return (terminal if to_terminal else os.path.join(directory, values[kind + "_log_name"])) if wanted else None
 
     log_format = values["access_log_format"] or "common"
+    error, access, startup = path("error"), path("access", values["access_log"], "/dev/stdout"), path("startup", values["startup_log"])
     return {
         "directory": directory, "rotatelogs": rotatelogs, "max_size": values["max_log_size"],
-        "error": path("error"), "access": path("access", values["access_log"], "/dev/stdout"),
-        "startup": path("startup", values["startup_log"]),
+        "error": error, "access": access, "startup": startup,
+        # the files Apache opens itself: none when they go to the terminal or through rotatelogs
+        "files": [p for p in [startup] + ([] if rotatelogs else [error, access]) if p and not p.startswith("/dev/")],
         "access_nickname": log_format if log_format in ("common", "combined") else "custom",
         "access_format": None if log_format in ("common", "combined") else log_format.replace('"', '\\"'),
         "error_format": values["error_log_format"].replace('"', '\\"') if values["error_log_format"] else None,
@@ -478,7 +480,9 @@ def _host(values, plan, check):
         raise
     if check:
         check.result()
-    return {"httpd": httpd, "module_path": module_path, "module_version": version, "python_hash_seed": seed,
+    sha256 = file_sha256(module_path)  # a new build of the module is a new decision: a graceful restart loads it
+    return {"httpd": httpd, "module_path": module_path, "module_version": version, "module_sha256": sha256,
+            "keeps_socket_path": keeps_socket_path(module_patches(sha256)), "python_hash_seed": seed,
             "daemon_directive": directive, "modules": modules,
             "mime_types": values["mime_types"] or discovery.mime_types()}
 
@@ -564,10 +568,7 @@ LOG_MODE = 0o640  # logs name URLs and clients: readable by root and the server 
 
 
 def _logs(setup):
-    """The log files Apache opens itself (none when they go to the terminal or through rotatelogs)."""
-    logs = setup.context["logs"]
-    paths = [logs["startup"]] + ([] if logs["rotatelogs"] else [logs["error"], logs["access"]])
-    return [path for path in paths if path and not path.startswith("/dev/")]
+    return setup.context["logs"]["files"]
 
 
 def _open_logs(setup):

@@ -45,7 +45,7 @@ def test_the_memo_keeps_only_what_the_last_start_asked(tmp_path):
 
 def setup_for(root, value, httpd="/bin/true", files=True):
     """A Setup with given files (no template rendering) deciding ``value``; httpd -t is ``httpd``."""
-    logs = {"directory": str(root), "error": None, "access": None, "startup": None, "rotatelogs": None}
+    logs = {"directory": str(root), "files": []}
     setup = server.Setup({"server_root": str(root), "httpd": httpd, "document_root": str(root / "htdocs"),
                           "mount_point": "/", "logs": logs, "value": value}, (("httpd.conf", 0o644),), [])
     if files:
@@ -137,7 +137,7 @@ def test_a_new_login_does_not_repeat_the_import_check_but_another_setting_does(t
 def test_logs_are_made_private_and_an_open_one_is_narrowed(tmp_path):
     root = tmp_path / "root"
     setup = setup_for(root, 8000)
-    setup.context["logs"].update(error=str(root / "error_log"), access="/dev/stdout")
+    setup.context["logs"].update(files=[str(root / "error_log")])
     old = os.umask(0o022)
     try:
         assert server.write(setup) == ["httpd.conf"]
@@ -146,7 +146,7 @@ def test_logs_are_made_private_and_an_open_one_is_narrowed(tmp_path):
     assert oct(os.stat(root / "error_log").st_mode & 0o777) == "0o640"
     os.chmod(root / "error_log", 0o644)  # as an earlier release left it
     again = setup_for(root, 8000, files=False)
-    again.context["logs"].update(error=str(root / "error_log"), access=None)
+    again.context["logs"].update(files=[str(root / "error_log")])
     assert server.write(again, dry_run=True) == ["error_log"]
     assert oct(os.stat(root / "error_log").st_mode & 0o777) == "0o644", "a dry run changed it"
     assert server.write(again) == ["error_log"]
@@ -157,10 +157,10 @@ def test_logs_are_made_private_and_an_open_one_is_narrowed(tmp_path):
 def test_a_removed_log_directory_is_made_again_when_the_files_are_reused(tmp_path):
     root, logs = tmp_path / "root", tmp_path / "logs"
     setup = setup_for(root, 8000)
-    setup.context["logs"].update(directory=str(logs), error=str(logs / "error_log"))
+    setup.context["logs"].update(directory=str(logs), files=[str(logs / "error_log")])
     assert server.write(setup) == ["httpd.conf"]
     shutil.rmtree(logs)
     again = setup_for(root, 8000, files=False)  # the same decisions: the files are reused as they are
-    again.context["logs"].update(directory=str(logs), error=str(logs / "error_log"))
+    again.context["logs"].update(directory=str(logs), files=[str(logs / "error_log")])
     assert server.write(again) == []
     assert oct(os.stat(logs / "error_log").st_mode & 0o777) == "0o640"

@@ -35,7 +35,8 @@ def test_a_release_gets_the_files_whose_releases_hold_it_in_file_order(tmp_path)
 def test_a_release_no_file_of_a_patch_is_for_reports_it_skipped(tmp_path):
     paths = [patch(tmp_path, "0001-a-6.patch", "a", ">=6.0.5, <=6.1.1"), patch(tmp_path, "0001-a-5.patch", "a", ">=4.9.4, <6.0.0")]
     got = FILTER(paths, "6.2.0")
-    assert got == {"apply": [], "skipped": [{"name": "a", "releases": ">=4.9.4, <6.0.0; >=6.0.5, <=6.1.1"}]}
+    assert got == {"apply": [], "skipped": [{"name": "a", "releases": ">=4.9.4, <6.0.0; >=6.0.5, <=6.1.1"}],
+                   "keeps_socket_path": False}
 
 
 def test_a_continued_value_joins_its_lines(tmp_path):
@@ -78,3 +79,4 @@ def test_the_releases_the_roles_build_get_the_patch_set(release, files):
     got = FILTER([str(p) for p in PATCHES.glob("*.patch")], release)
     assert [p["file"] for p in got["apply"]] == files
     assert bool(got["skipped"]) == (not files)
+    assert got["keeps_socket_path"] == bool(files)  # WSGISocketRotation Off only with the patches that need it

@@ -72,3 +72,14 @@ def test_links_libpython_reported(tmp_path, capsys, build_module):
     result = run_module(capsys, {"path": str(so), "apxs": "/nonexistent", "fingerprint_path": str(tmp_path / "x")})
     assert result["libpython"]["needed"].startswith("libpython3")
     assert result["libpython"]["path"]
+
+
+def test_sites_lists_the_enabled_sites_and_none_where_the_directory_is_missing(apache, capsys, tmp_path):
+    apache.pop("libexec")
+    sites = tmp_path / "sites-enabled"
+    sites.mkdir()
+    for name in ("wsgi-b.conf", "000-default.conf"):
+        (sites / name).write_text("")
+    assert run_module(capsys, {**apache, "sites_dir": str(sites)})["apache"]["sites"] == ["000-default.conf", "wsgi-b.conf"]
+    assert run_module(capsys, {**apache, "sites_dir": str(tmp_path / "absent")})["apache"]["sites"] == []
+    assert "sites" not in run_module(capsys, apache)["apache"]
