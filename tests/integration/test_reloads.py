@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import ROOT, run_play
-from helpers import CLIENT_TIMEOUT, PACE_MS, daemon_pids, wait_for
+from helpers import CLIENT_TIMEOUT, PACE_MS, daemon_pids, in_background, wait_for
 from wrkload import Load
 
 from ansible_collections.wsgi.apache.plugins.filter.mod_wsgi_patches import parse
@@ -105,6 +105,20 @@ def reload_express(host):
     return run
 
 
+def in_flight_at_a_reload(host, seconds=4.5, before=0.5):
+    """A request that has 4 s to go at a reload, longer than APR's 3 s and less than the daemons'
+    shutdown-timeout (5 s): its Answer."""
+    request = in_background(host, PORT, f"/sleep?s={seconds}")
+    time.sleep(before)  # in the daemon by now
+    host.ssh("systemctl reload apache2")
+    return request()
+
+
+def errors(host, log):
+    """The error lines of an Apache error log (mod_wsgi's and Apache's numbered ones), for a failed assertion."""
+    return "\n".join(re.findall(r".*(?:WSGI0|AH0)\d+.*", host.ssh(f"cat {log}").stdout)[-30:])
+
+
 def report(label, counts):
     print(f"{label}: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket errors of {counts['requests']} requests")
 
@@ -122,6 +136,10 @@ def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, depl
     each = under_load(host, reload_apache(host), close=True)
     report(f"{RELOADS} reloads, a connection per request", each)
     assert each["failed"] == 0, each["output"]
+
+    slow = in_flight_at_a_reload(host)
+    print(f"a request with 4 s to go at a reload: {slow.status}, after {slow.elapsed:.1f} s")
+    assert slow.status == 200 and slow.json()["slept"] >= 4.5, slow.body  # patch 0004
 
     apache = under_load(host, reload_apache(host, 1), port=80)
     report("one reload, Apache's 404 port (no mod_wsgi; every answer is a 404)", apache)
@@ -142,10 +160,10 @@ def test_express_restarts_fail_no_request_with_the_patch_set(host, inventory, ex
 
     kept = under_load(host, reload_express(host), port=EXPRESS_PORT)
     report(f"express: {RELOADS} reloads, connections kept alive", kept)
-    assert kept["non_2xx"] == 0 and kept["requests"] > 1000, kept["output"]
+    assert kept["non_2xx"] == 0 and kept["requests"] > 1000, kept["output"] + errors(host, f"{EXPRESS_ROOT}/error_log")
     each = under_load(host, reload_express(host), port=EXPRESS_PORT, close=True)
     report(f"express: {RELOADS} reloads, a connection per request", each)
-    assert each["failed"] == 0, each["output"]
+    assert each["failed"] == 0, each["output"] + errors(host, f"{EXPRESS_ROOT}/error_log")
 
     option = under_load(host, lambda: run_play(EXPRESS_PLAYBOOK, inventory, express_variables(processes=3)),
                         port=EXPRESS_PORT)
@@ -212,6 +230,8 @@ def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, invento
     report(f"as published: {RELOADS} reloads, connections kept alive", kept)
     each = under_load(host, reload_apache(host), close=True)
     report(f"as published: {RELOADS} reloads, a connection per request", each)
+    slow = in_flight_at_a_reload(host)
+    print(f"as published: a request with 4 s to go at a reload: {slow.status}, after {slow.elapsed:.1f} s")
 
     express = run_play(EXPRESS_PLAYBOOK, inventory, express_variables(processes=3, patches=False))
     assert express.rc == 0 and not compiled(express), express

@@ -72,7 +72,8 @@ def test_the_roles_patches_have_every_key_and_a_diff_after_the_header():
 
 
 @pytest.mark.parametrize("release, files", [
-    ("6.1.1", ["0001-daemon-socket-missing.patch", "0002-daemon-token-kept.patch", "0003-replay-unanswered.patch"]),
+    ("6.1.1", ["0001-daemon-socket-missing.patch", "0002-daemon-token-kept.patch", "0003-replay-unanswered.patch",
+               "0004-restart-waits-shutdown-timeout.patch"]),
     ("5.0.2", []),  # Debian 11's: built as published, with a warning
 ])
 def test_the_releases_the_roles_build_get_the_patch_set(release, files):
