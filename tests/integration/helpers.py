@@ -72,11 +72,11 @@ PACE_MS = 50
 CLIENT_TIMEOUT = 30  # seconds: an answer later than that failed (see load())
 
 
-def load(host, port, path="/env"):
-    """wrk against one URL of the host until stop() (wrkload.Load), paced; an answer counts as failed
-    (timeout) after CLIENT_TIMEOUT seconds, as a browser or a load balancer gives up, not after wrk's 2 s:
-    a machine busy with a deploy's builds answers slowly, and slow is not failed."""
-    return Load(f"http://{host.address}:{port}{path}", pace_ms=PACE_MS, timeout=CLIENT_TIMEOUT)
+def load(host, port, path="/env", headers=()):
+    """wrk against one URL of the host until stop() (wrkload.Load), paced, with the given request headers;
+    an answer counts as failed (timeout) after CLIENT_TIMEOUT seconds, as a browser or a load balancer
+    gives up, not after wrk's 2 s: a machine busy with a deploy's builds answers slowly, and slow is not failed."""
+    return Load(f"http://{host.address}:{port}{path}", pace_ms=PACE_MS, timeout=CLIENT_TIMEOUT, headers=headers)
 
 
 def in_background(host, port, path, **kwargs):

@@ -15,8 +15,7 @@ import time
 import pytest
 
 from conftest import ROOT, run_play
-from helpers import CLIENT_TIMEOUT, PACE_MS, daemon_pids, in_background, wait_for
-from wrkload import Load
+from helpers import daemon_pids, in_background, load, wait_for
 
 from ansible_collections.wsgi.apache.plugins.filter.mod_wsgi_patches import parse
 
@@ -26,6 +25,7 @@ PROBE = ROOT / "tests" / "integration" / "apps" / "probe"
 PORT = 8081
 EXPRESS_PORT = 8082
 EXPRESS_ROOT = "/srv/wsgi-express/xreloads/server"
+EXPRESS_UNIT = "wsgi-express-xreloads"
 LIVE = "/usr/lib/apache2/modules/mod_wsgi_src.so"
 LOAD_FILE = "/etc/apache2/mods-available/wsgi_src.load"
 RELOADS = 3
@@ -80,28 +80,20 @@ def fingerprint_patches(host):
 
 def under_load(host, what, port=PORT, close=False):
     """wrk's counts over what(), with connections kept alive or (close) one connection per request."""
-    load = Load(f"http://{host.address}:{port}/env", pace_ms=PACE_MS, timeout=CLIENT_TIMEOUT,
-                headers=["Connection: close"] if close else ())
+    running = load(host, port, headers=["Connection: close"] if close else ())
     try:
         what()
     finally:
-        counts = load.stop()
+        counts = running.stop()
     return counts
 
 
-def reload_apache(host, times=RELOADS):
+def reload(host, unit="apache2", times=RELOADS):
+    """systemctl reload of unit (the system's Apache, or an express app's service), times in a row."""
     def run():
         for dummy in range(times):
-            host.ssh("systemctl reload apache2")
+            host.ssh(f"systemctl reload {unit}")
             time.sleep(3)  # the next reload once this one's daemons serve
-    return run
-
-
-def reload_express(host):
-    def run():
-        for dummy in range(RELOADS):
-            host.ssh("systemctl reload wsgi-express-xreloads")
-            time.sleep(3)
     return run
 
 
@@ -119,6 +111,11 @@ def errors(host, log):
     return "\n".join(re.findall(r".*(?:WSGI0|AH0)\d+.*", host.ssh(f"cat {log}").stdout)[-30:])
 
 
+def assert_no_token_or_socket_error(host, log):
+    text = host.ssh(f"cat {log}").stdout
+    assert "WSGI0034" not in text and "WSGI0117" not in text, re.findall(r".*WSGI01(?:17|16|47|46).*", text)[:5]
+
+
 def report(label, counts):
     print(f"{label}: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket errors of {counts['requests']} requests")
 
@@ -128,12 +125,12 @@ def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, depl
     assert "WSGISocketRotation Off" in host.ssh(f"cat {LOAD_FILE}").stdout
     assert host.ssh(f"grep -ac 'sending the request again' {LIVE}").stdout.strip() == "1"  # patch 0003's log line
 
-    kept = under_load(host, reload_apache(host))
+    kept = under_load(host, reload(host))
     report(f"{RELOADS} reloads, connections kept alive", kept)
     assert kept["non_2xx"] == 0, kept["output"]
     assert kept["requests"] > 1000, kept["output"]
 
-    each = under_load(host, reload_apache(host), close=True)
+    each = under_load(host, reload(host), close=True)
     report(f"{RELOADS} reloads, a connection per request", each)
     assert each["failed"] == 0, each["output"]
 
@@ -141,15 +138,14 @@ def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, depl
     print(f"a request with 4 s to go at a reload: {slow.status}, after {slow.elapsed:.1f} s")
     assert slow.status == 200 and slow.json()["slept"] >= 4.5, slow.body  # patch 0004
 
-    apache = under_load(host, reload_apache(host, 1), port=80)
+    apache = under_load(host, reload(host, times=1), port=80)
     report("one reload, Apache's 404 port (no mod_wsgi; every answer is a 404)", apache)
 
     option = under_load(host, lambda: run_play(PLAYBOOK, inventory, variables(processes=3)))
     report("a daemon-option change (processes 2 -> 3), connections kept alive", option)
     assert option["non_2xx"] == 0, option["output"]
     assert wait_for(lambda: len(daemon_pids(host, "(wsgi:reloads)")) == 3, 30)
-    log = host.ssh("cat /var/log/apache2/error.log").stdout
-    assert "WSGI0034" not in log and "WSGI0117" not in log, re.findall(r".*WSGI01(?:17|16|47|46).*", log)[:5]
+    assert_no_token_or_socket_error(host, "/var/log/apache2/error.log")
 
 
 def test_express_restarts_fail_no_request_with_the_patch_set(host, inventory, express_deployed):
@@ -158,10 +154,10 @@ def test_express_restarts_fail_no_request_with_the_patch_set(host, inventory, ex
     assert "WSGISocketRotation Off" in host.ssh(f"cat {EXPRESS_ROOT}/httpd.conf").stdout
     parent = host.ssh(f"cat {EXPRESS_ROOT}/httpd.pid").stdout
 
-    kept = under_load(host, reload_express(host), port=EXPRESS_PORT)
+    kept = under_load(host, reload(host, EXPRESS_UNIT), port=EXPRESS_PORT)
     report(f"express: {RELOADS} reloads, connections kept alive", kept)
     assert kept["non_2xx"] == 0 and kept["requests"] > 1000, kept["output"] + errors(host, f"{EXPRESS_ROOT}/error_log")
-    each = under_load(host, reload_express(host), port=EXPRESS_PORT, close=True)
+    each = under_load(host, reload(host, EXPRESS_UNIT), port=EXPRESS_PORT, close=True)
     report(f"express: {RELOADS} reloads, a connection per request", each)
     assert each["failed"] == 0, each["output"] + errors(host, f"{EXPRESS_ROOT}/error_log")
 
@@ -171,8 +167,7 @@ def test_express_restarts_fail_no_request_with_the_patch_set(host, inventory, ex
     assert option["non_2xx"] == 0, option["output"]
     assert wait_for(lambda: len(daemon_pids(host, f"(wsgi:{EXPRESS_PORT})")) == 3, 30)
     assert host.ssh(f"cat {EXPRESS_ROOT}/httpd.pid").stdout == parent  # graceful restarts, not the service's
-    log = host.ssh(f"cat {EXPRESS_ROOT}/error_log").stdout
-    assert "WSGI0034" not in log and "WSGI0117" not in log, re.findall(r".*WSGI01(?:17|16|47|46).*", log)[:5]
+    assert_no_token_or_socket_error(host, f"{EXPRESS_ROOT}/error_log")
 
 
 def test_the_daily_log_rotation_fails_no_answer_of_either_role(host, express_deployed):
@@ -196,7 +191,7 @@ def test_the_daily_log_rotation_fails_no_answer_of_either_role(host, express_dep
     def rotate():
         host.ssh("systemctl start logrotate.service")
         time.sleep(3)
-    express = Load(f"http://{host.address}:{EXPRESS_PORT}/env", pace_ms=PACE_MS, timeout=CLIENT_TIMEOUT)
+    express = load(host, EXPRESS_PORT)
     try:
         counts = under_load(host, rotate)
     finally:
@@ -226,9 +221,9 @@ def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, invento
     again = run_play(PLAYBOOK, inventory, variables(processes=3, patches=False))
     assert again.rc == 0 and again.changed == 0 and not compiled(again), again
 
-    kept = under_load(host, reload_apache(host))
+    kept = under_load(host, reload(host))
     report(f"as published: {RELOADS} reloads, connections kept alive", kept)
-    each = under_load(host, reload_apache(host), close=True)
+    each = under_load(host, reload(host), close=True)
     report(f"as published: {RELOADS} reloads, a connection per request", each)
     slow = in_flight_at_a_reload(host)
     print(f"as published: a request with 4 s to go at a reload: {slow.status}, after {slow.elapsed:.1f} s")
@@ -237,9 +232,9 @@ def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, invento
     assert express.rc == 0 and not compiled(express), express
     # a new module is a new decision of wsgi-express: the role restarted the app's Apache gracefully
     assert "WSGISocketRotation" not in host.ssh(f"cat {EXPRESS_ROOT}/httpd.conf").stdout
-    express_kept = under_load(host, reload_express(host), port=EXPRESS_PORT)
+    express_kept = under_load(host, reload(host, EXPRESS_UNIT), port=EXPRESS_PORT)
     report(f"as published, express: {RELOADS} reloads, connections kept alive", express_kept)
-    express_each = under_load(host, reload_express(host), port=EXPRESS_PORT, close=True)
+    express_each = under_load(host, reload(host, EXPRESS_UNIT), port=EXPRESS_PORT, close=True)
     report(f"as published, express: {RELOADS} reloads, a connection per request", express_each)
 
     patched = run_play(PLAYBOOK, inventory, variables(processes=3))

@@ -567,14 +567,10 @@ def _unchanged(path, content, mode):
 LOG_MODE = 0o640  # logs name URLs and clients: readable by root and the server root's group only
 
 
-def _logs(setup):
-    return setup.context["logs"]["files"]
-
-
 def _open_logs(setup):
     """The log files that exist and that others may read or anyone but root may write."""
     found = []
-    for path in _logs(setup):
+    for path in setup.context["logs"]["files"]:
         try:
             if os.stat(path).st_mode & 0o777 & ~LOG_MODE:
                 found.append(path)
@@ -587,7 +583,7 @@ def _private_logs(setup):
     """Make the log directory and each log file, or narrow its mode, before Apache opens it (it keeps an
     existing file's mode)."""
     os.makedirs(setup.context["logs"]["directory"], mode=0o755, exist_ok=True)
-    for path in _logs(setup):
+    for path in setup.context["logs"]["files"]:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, LOG_MODE)
         try:
             os.fchmod(fd, os.fstat(fd).st_mode & LOG_MODE)
