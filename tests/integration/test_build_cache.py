@@ -3,6 +3,7 @@
 Three fresh bookworm hosts in one play: "one" and "two" need the same build (6.1.1), "other"
 asks for 5.0.2, a different fingerprint. The cache is this test's own directory.
 """
+import concurrent.futures
 import json
 import subprocess
 
@@ -103,3 +104,21 @@ def test_opting_out_compiles_on_every_host(hosts, inventory, cache, converged):
     result = run_play(PLAYBOOK, inventory, {"mod_wsgi_build_cache_dir": str(cache), "mod_wsgi_build_cache": False})
     assert result.rc == 0, result
     assert compiled_here(two)
+
+
+def test_two_plays_compiling_the_same_build_at_once_leave_one_whole_entry(hosts, tmp_path, converged):
+    """Two runs sharing a cache (CI jobs, say), each compiling the same build: both pass, and the cache
+    holds one entry, whole (the module of the host it names), with nothing of the other left beside it."""
+    pair = [hosts["cache-one"], hosts["cache-two"]]
+    shared = tmp_path / "shared-cache"
+    for host in pair:  # so that each needs the build and compiles it
+        host.ssh("rm -rf /var/lib/wsgi-apache/mod_wsgi.json /usr/local/src/wsgi-apache-mod_wsgi")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda host: run_play(PLAYBOOK, host.inventory(tmp_path),
+                                                      {"mod_wsgi_build_cache_dir": str(shared)}), pair))
+    assert all(result.rc == 0 for result in results), results
+    assert all(compiled_here(host) for host in pair)
+    listed = [path.name for path in shared.iterdir()]
+    assert len(listed) == 1, listed
+    recorded = entries(shared)[listed[0]]
+    assert recorded["sha256"] == sha256(hosts[recorded["built_on"]], BUILT)
