@@ -9,6 +9,14 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
+# Ansible's own files (local tmp, ssh control sockets, Molecule's scenario directories, what ansible-lint
+# installs) go into the checkout, not ~/.ansible; a socket's path must stay under the 108 bytes of a unix
+# socket, else they go to /run.
+export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
+export ANSIBLE_SSH_CONTROL_PATH_DIR := $(shell d='$(ANSIBLE_HOME)/cp'; [ $${#d} -le 72 ] && echo "$$d" || echo /run/wsgi-apache-cp)
+# One build cache of mod_wsgi for what needs test hosts (Molecule and every integration group), emptied
+# when such a run starts: what one group compiles, the others copy.
+TEST_BUILD_CACHE := $(CURDIR)/build/test-cache/mod_wsgi
 HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzip wrk
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
@@ -42,10 +50,9 @@ deploy: setup
 
 # ansible-lint --strict: a warning fails too (the production profile must pass, not only "min").
 # The changelog fragments and changelog.yaml must lint, and every generated file be what its source gives.
-# ansible-lint installs the collection where ANSIBLE_HOME says (by default ~/.ansible): into build/ instead.
 lint: setup
 	yamllint -s .
-	ANSIBLE_HOME=$(CURDIR)/build/ansible-home ansible-lint --strict
+	ansible-lint --strict
 	antsibull-changelog lint
 	antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 	for g in $(GENERATORS); do $(VENV)/bin/python $$g --check; done
@@ -96,7 +103,8 @@ package: setup
 	pytest -q tests/package
 
 molecule: setup
-	for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done
+	rm -rf $(TEST_BUILD_CACHE) && mkdir -p $(TEST_BUILD_CACHE)
+	export WSGI_APACHE_TEST_BUILD_CACHE=$(TEST_BUILD_CACHE); for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done
 
 integration: setup
 	pytest -q -x --durations=25 tests/integration
@@ -110,7 +118,8 @@ INTEGRATION_A := $(addprefix tests/integration/,test_fleet.py test_galaxy.py tes
 INTEGRATION_LAST := tests/integration/test_testhosts.py
 INTEGRATION_B := $(filter-out $(INTEGRATION_M) $(INTEGRATION_A) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
 hosts: setup
-	$(VENV)/bin/python tools/together.py \
+	rm -rf $(TEST_BUILD_CACHE) && mkdir -p $(TEST_BUILD_CACHE)
+	WSGI_APACHE_TEST_BUILD_CACHE=$(TEST_BUILD_CACHE) $(VENV)/bin/python tools/together.py \
 	  "molecule+site=for s in $(SCENARIOS); do molecule test -s \$$s || exit 1; done && pytest -q -x --durations=15 $(INTEGRATION_M)" \
 	  "integration-a=pytest -q -x --durations=15 $(INTEGRATION_A)" \
 	  "integration-b=pytest -q -x --durations=15 $(INTEGRATION_B)"

@@ -17,9 +17,19 @@ import testhost
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TESTHOST = [sys.executable, str(ROOT / "tools" / "testhost.py")]
-# mod_wsgi's build cache on the controller: empty when a test session starts, so that what one test
-# compiles is shared with the tests after it (as in a fleet), never with an earlier session.
-BUILD_CACHE = pathlib.Path(tempfile.mkdtemp(prefix="wsgi-apache-build-cache-"))
+# mod_wsgi's build cache on the controller: empty when a test run starts, so that what one test compiles
+# is shared with the tests after it (as in a fleet), never with an earlier run. `make hosts` gives its
+# groups and Molecule one (WSGI_APACHE_TEST_BUILD_CACHE, emptied first); a session alone makes its own.
+SHARED_BUILD_CACHE = os.environ.get("WSGI_APACHE_TEST_BUILD_CACHE")
+
+
+def _own_build_cache():
+    parent = ROOT / "build" / "test-cache"
+    parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkdtemp(prefix="mod_wsgi-", dir=parent)
+
+
+BUILD_CACHE = pathlib.Path(SHARED_BUILD_CACHE or _own_build_cache())
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,7 +41,8 @@ def _require_root():
 @pytest.fixture(scope="session", autouse=True)
 def _build_cache():
     yield BUILD_CACHE
-    shutil.rmtree(BUILD_CACHE, ignore_errors=True)
+    if not SHARED_BUILD_CACHE:
+        shutil.rmtree(BUILD_CACHE, ignore_errors=True)
 
 
 class Host(testhost.Host):

@@ -104,6 +104,8 @@ def controller(request, trixie_host, tarball, workdir):
     made.tarball = made.put(tarball)
     made.user_dir = made.put(workdir)
     made.collections = made.user_dir + "/collections"
+    # The run's build cache, a copy of it on a controller of its own (as a user's CI job would restore one).
+    made.build_cache = str(BUILD_CACHE) if made.where == "this machine" else made.put(BUILD_CACHE)
     yield made
     made.close()
 
@@ -154,8 +156,8 @@ def target(controller, start_host, tmp_path_factory):
 
 def play(controller, target, playbook):
     env = {"ANSIBLE_COLLECTIONS_PATH": controller.collections, "ANSIBLE_HOST_KEY_CHECKING": "False"}
-    cache = ["-e", f"mod_wsgi_build_cache_dir={BUILD_CACHE}"] if controller.where == "this machine" else []
-    done = controller.run("ansible-playbook", "-i", target.inventory_on_controller, playbook, *cache,
+    done = controller.run("ansible-playbook", "-i", target.inventory_on_controller, playbook,
+                          "-e", f"mod_wsgi_build_cache_dir={controller.build_cache}",
                           env=env, cwd=controller.user_dir)
     recap = re.search(r"changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", done.stdout)
     assert recap, done.output[-3000:]
