@@ -135,15 +135,21 @@ def _shared_errors(app, where):
         yield "%s.shared: env=%s is given twice" % (where, _show(env))
 
 
+def _is_address(name):
+    """Whether a host name is an IP address (an IPv6 one maybe in brackets)."""
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def host_name_error(value, wildcards=False):
     """Why ``value`` is not a host name Apache can match (a DNS name, or an IP address), or None."""
     if not isinstance(value, str) or not value:
         return "is not a host name"
-    try:
-        ipaddress.ip_address(value.strip("[]"))
+    if _is_address(value):
         return None
-    except ValueError:
-        pass
     labels = value.rstrip(".").split(".")
     pattern = WILD_LABEL_RE if wildcards else LABEL_RE
     if len(value) > 253 or not all(pattern.match(label) for label in labels):
@@ -202,9 +208,29 @@ def _site(app, where, settings):
     if ("tls_certificate" in app) != ("tls_certificate_key" in app):
         yield ("%s: give tls_certificate and tls_certificate_key together, or neither for a self-signed pair"
                % where)
+    if app.get("tls_acme", settings.get("tls_acme")):
+        yield from _acme(app, where, settings)
     if "access_script" in app and settings.get("restrict_embedded", True):
         yield ("%s.access_script=%s runs in Apache's own processes, which site_restrict_embedded=true forbids: "
                "set site_restrict_embedded to false to use it" % (where, _show(app["access_script"])))
+
+
+def _acme(app, where, settings):
+    """An app whose certificate comes from an ACME CA over http-01 (mod_md)."""
+    if not app.get("https_port", settings.get("https_port")):
+        yield "%s.tls_acme needs https_port, the port its certificate serves (such as 443)" % where
+    if "tls_certificate" in app:
+        yield ("%s: give tls_certificate and tls_certificate_key, or tls_acme for a certificate from the ACME CA, "
+               "not both" % where)
+    if not settings.get("acme_terms_agreed"):
+        yield ("%s.tls_acme asks the ACME CA for a certificate, and site_acme_terms_agreed is false: read the terms "
+               "of service of site_acme_ca's CA, then set site_acme_terms_agreed to true" % where)
+    for name in _names(app):
+        if not isinstance(name, str) or host_name_error(name, wildcards=True):
+            continue  # said above
+        if "*" in name or "?" in name or _is_address(name):
+            yield ("%s.tls_acme: %s cannot be validated over HTTP (a wildcard or an IP address): leave it out of "
+                   "server_aliases, or give tls_certificate" % (where, _show(name)))
 
 
 def _express(app, where, settings):

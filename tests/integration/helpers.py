@@ -72,11 +72,12 @@ PACE_MS = 50
 CLIENT_TIMEOUT = 30  # seconds: an answer later than that failed (see load())
 
 
-def load(host, port, path="/env", headers=()):
+def load(host, port, path="/env", headers=(), https=False):
     """wrk against one URL of the host until stop() (wrkload.Load), paced, with the given request headers;
     an answer counts as failed (timeout) after CLIENT_TIMEOUT seconds, as a browser or a load balancer
     gives up, not after wrk's 2 s: a machine busy with a deploy's builds answers slowly, and slow is not failed."""
-    return Load(f"http://{host.address}:{port}{path}", pace_ms=PACE_MS, timeout=CLIENT_TIMEOUT, headers=headers)
+    scheme = "https" if https else "http"
+    return Load(f"{scheme}://{host.address}:{port}{path}", pace_ms=PACE_MS, timeout=CLIENT_TIMEOUT, headers=headers)
 
 
 def in_background(host, port, path, **kwargs):

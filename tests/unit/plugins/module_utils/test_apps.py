@@ -49,6 +49,34 @@ def test_site_refusals(tmp_path, keys, words):
         assert word in errors[0]
 
 
+ACME = {"tls_acme": True, "https_port": 443}
+
+
+@pytest.mark.parametrize("keys, settings, words", [
+    ({"tls_acme": True}, {"acme_terms_agreed": True}, ["site_apps[blog].tls_acme needs https_port"]),
+    (ACME, {}, ["site_apps[blog].tls_acme asks the ACME CA", "site_acme_terms_agreed is false",
+                "set site_acme_terms_agreed to true"]),
+    (dict(ACME, tls_certificate="/c", tls_certificate_key="/k"), {"acme_terms_agreed": True},
+     ["give tls_certificate and tls_certificate_key, or tls_acme", "not both"]),
+    (dict(ACME, server_aliases=["*.blog.example"]), {"acme_terms_agreed": True},
+     ['site_apps[blog].tls_acme: "*.blog.example" cannot be validated over HTTP', "leave it out of server_aliases"]),
+    (dict(ACME, server_aliases=["192.0.2.7"]), {"acme_terms_agreed": True},
+     ['site_apps[blog].tls_acme: "192.0.2.7" cannot be validated over HTTP']),
+])
+def test_acme_refusals(tmp_path, keys, settings, words):
+    errors = app_errors([site(tmp_path, **keys)], "site", settings)
+    assert len(errors) == 1, errors
+    for word in words:
+        assert word in errors[0]
+
+
+def test_acme_apps_pass_with_the_terms_agreed_also_from_the_defaults(tmp_path):
+    assert app_errors([site(tmp_path, **ACME, server_aliases=["www.blog.example"])], "site",
+                      {"acme_terms_agreed": True}) == []
+    assert app_errors([site(tmp_path, https_port=443)], "site", {"tls_acme": True, "acme_terms_agreed": False})[0] \
+        .startswith("site_apps[blog].tls_acme asks the ACME CA")
+
+
 def test_site_path_apps(tmp_path):
     entry = site(tmp_path, path="relative/dir")
     del entry["src"]

@@ -1,0 +1,164 @@
+"""Certificates from an ACME CA through Apache's mod_md (site_apps[].tls_acme), end to end against a
+real ACME server: Debian's pebble on a host of its own, whose CA only the client side of this test
+trusts (curl on this machine, and mod_md for pebble's own HTTPS through site_acme_ca_root).
+
+pebble validates the http-01 challenges on the app host's port 80, where mod_md answers them, and
+resolves the app's names through its host's /etc/hosts. The first certificate goes live by itself
+(wsgi-apache-md.path sees it staged and reloads Apache); a renewal, forced by a renew window longer
+than the certificate's life, does the same under load and fails no request.
+"""
+import json
+import ssl
+import subprocess
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, run_play
+from helpers import files_digest, get, load, wait_for
+
+PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "site.yml"
+PROBE = str(ROOT / "tests" / "integration" / "apps" / "probe")
+CA_NAME = "acme-ca.test"
+NAMES = ["app.acme.test", "www.app.acme.test"]
+CA_ROOT_ON_APP = "/etc/ssl/acme-test-listener-ca.pem"
+# pebble's own HTTPS (the ACME API) with a certificate of a CA made here, and its validations on port 80
+PEBBLE = {"pebble": {"listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
+                     "certificate": "/etc/pebble/listener.crt", "privateKey": "/etc/pebble/listener.key",
+                     "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": False}}
+LISTENER_CERT = f"""set -e
+mkdir -p /etc/pebble && cd /etc/pebble
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=acme-test-listener-ca \\
+  -keyout ca.key -out ca.crt 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN={CA_NAME} -keyout listener.key \\
+  -out listener.csr 2>/dev/null
+printf 'subjectAltName=DNS:{CA_NAME}\\n' > listener.ext
+openssl x509 -req -in listener.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile listener.ext \\
+  -out listener.crt 2>/dev/null
+"""
+
+
+@pytest.fixture(scope="module")
+def hosts(start_host):
+    return start_host("acme-ca"), start_host("acme-app")
+
+
+@pytest.fixture(scope="module")
+def ca(hosts):
+    """pebble running on its host, its app-facing names resolving to the app host."""
+    ca_host, app = hosts
+    ca_host.ssh("apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+                "--no-install-recommends pebble openssl >/dev/null", timeout=600)
+    ca_host.ssh(LISTENER_CERT)
+    ca_host.ssh("cat > /etc/pebble/config.json", stdin=json.dumps(PEBBLE))
+    ca_host.ssh(f"echo '{app.address} {' '.join(NAMES)}' >> /etc/hosts")
+    ca_host.ssh("systemd-run --unit=pebble -E PEBBLE_VA_NOSLEEP=1 -E PEBBLE_WFE_NONCEREJECT=0 "
+                "/usr/bin/pebble -config /etc/pebble/config.json")
+    assert wait_for(lambda: ca_host.ssh("ss -Hltn 'sport = :14000'", check=False).stdout.strip(), 30), \
+        ca_host.ssh("journalctl -u pebble --no-pager | tail -20", check=False).stdout
+    return ca_host
+
+
+@pytest.fixture(scope="module")
+def roots(ca, tmp_path_factory):
+    """The root of pebble's issuing CA (made new at each start), from its management port."""
+    context = ssl._create_unverified_context()  # its management port's certificate is the listener's
+    with urllib.request.urlopen(f"https://{ca.address}:15000/roots/0", context=context, timeout=30) as answer:
+        pem = answer.read()
+    path = tmp_path_factory.mktemp("pebble") / "root.pem"
+    path.write_bytes(pem)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(hosts, ca):
+    """The app host: it resolves the CA's name, and trusts the CA of pebble's own HTTPS."""
+    app_host = hosts[1]
+    app_host.ssh(f"echo '{ca.address} {CA_NAME}' >> /etc/hosts")
+    app_host.ssh(f"cat > {CA_ROOT_ON_APP}", stdin=ca.ssh("cat /etc/pebble/ca.crt").stdout)
+    return app_host
+
+
+@pytest.fixture(scope="module")
+def inventory(app, tmp_path_factory):
+    return app.inventory(tmp_path_factory.mktemp("inv"))
+
+
+def variables(**settings):
+    return {"site_apps": [{"name": "shop", "server_name": NAMES[0], "server_aliases": NAMES[1:], "port": 80,
+                           "https_port": 443, "tls_acme": True, "src": PROBE, "wsgi_script": "app.wsgi",
+                           "health_url": "/env", "daemon": {"processes": 2, "threads": 4}}],
+            "site_acme_ca": f"https://{CA_NAME}:14000/dir", "site_acme_ca_root": CA_ROOT_ON_APP,
+            "site_acme_terms_agreed": True, "site_acme_contact": "ops@app.acme.test", **settings}
+
+
+def curl(app, roots, name, path="/env"):
+    """curl on this machine, verifying the app's certificate and chain against pebble's root only."""
+    return subprocess.run(["curl", "-sS", "--max-time", "20", "--cacert", str(roots), "--resolve",
+                           f"{name}:443:{app.address}", "-o", "/dev/null", "-w", "%{http_code}", f"https://{name}{path}"],
+                          capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+
+
+def serial(app):
+    """The serial number of the certificate the app's HTTPS vhost serves (not verified)."""
+    pem = ssl.get_server_certificate((app.address, 443), timeout=20)
+    return subprocess.run(["openssl", "x509", "-noout", "-serial"], input=pem, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def deployed(app, inventory, roots):
+    result = run_play(PLAYBOOK, inventory, variables())
+    assert result.rc == 0, result
+    # mod_md asks pebble, stages the certificate, and wsgi-apache-md.path reloads Apache: no one else acts
+    assert wait_for(lambda: curl(app, roots, NAMES[0]).stdout == "200", 180, step=2), (
+        curl(app, roots, NAMES[0]), app.ssh("grep -h md: /var/log/apache2/error.log | tail -20", check=False).stdout)
+    return result
+
+
+def test_terms_not_agreed_are_refused_before_anything_changes(app, inventory):
+    before = files_digest(app)
+    result = run_play(PLAYBOOK, inventory, variables(site_acme_terms_agreed=False))
+    assert result.rc != 0
+    assert "site_apps[shop].tls_acme asks the ACME CA for a certificate, and site_acme_terms_agreed is false" in \
+        result.output, result
+    assert files_digest(app) == before
+
+
+def test_the_first_certificate_is_the_cas_for_every_name_and_goes_live_by_itself(app, roots, deployed):
+    for name in NAMES:
+        done = curl(app, roots, name)
+        assert done.stdout == "200", (name, done.stderr)
+    assert app.ssh("systemctl is-enabled wsgi-apache-md.path").stdout.strip() == "enabled"
+    assert app.ssh("systemctl is-active wsgi-apache-md.path").stdout.strip() == "active"
+    assert app.ssh("ls -A /var/lib/apache2/md/staging", check=False).stdout.strip() == ""  # taken by Apache
+    # the operator reads mod_md's status on the host; from elsewhere it is refused
+    status = json.loads(app.ssh("python3 -c \"import urllib.request; print(urllib.request.urlopen("
+                                "'http://127.0.0.1/.well-known/md-status').read().decode())\"").stdout)
+    domains = {md["name"]: md for md in status["managed-domains"]}
+    assert sorted(domains[NAMES[0]]["domains"]) == sorted(NAMES), status
+    assert get(app, 80, "/.well-known/md-status", headers={"Host": NAMES[0]}).status == 403
+
+
+def test_a_second_run_changes_nothing(app, inventory, deployed):
+    again = run_play(PLAYBOOK, inventory, variables())
+    assert again.rc == 0 and again.changed == 0, again
+
+
+def test_a_renewal_under_load_fails_no_request_and_goes_live_by_itself(app, inventory, roots, deployed):
+    before = serial(app)
+    running = load(app, 443, https=True)
+    try:
+        # a renew window longer than the certificate's life: mod_md renews at once, after the play's reload
+        forced = run_play(PLAYBOOK, inventory, variables(site_acme_renew_window="3650d"))
+        assert forced.rc == 0, forced
+        renewed = wait_for(lambda: serial(app) != before, 180, step=2)
+    finally:
+        counts = running.stop()
+        back = run_play(PLAYBOOK, inventory, variables())
+    print(f"a renewal and its reload: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket errors "
+          f"of {counts['requests']} requests")
+    assert renewed, app.ssh("grep -h md: /var/log/apache2/error.log | tail -20", check=False).stdout
+    assert counts["non_2xx"] == 0 and counts["requests"] > 500, counts["output"]
+    assert back.rc == 0, back
+    assert curl(app, roots, NAMES[1]).stdout == "200"
