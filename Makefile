@@ -27,7 +27,13 @@ COLLECTION := $(CURDIR)/.collections/ansible_collections/wsgi/apache
 
 .PHONY: test setup deploy lint generate docs release-notes release quick unit upstream sanity package hosts molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy bench-libpython stop-hosts clean
 
-test: setup lint docs unit upstream sanity package hosts
+# The stages without test hosts at once, in two groups (sanity checks two releases at a time; lint, docs,
+# unit, upstream and package mostly keep one core busy), then what needs test hosts.
+test: setup
+	$(VENV)/bin/python tools/together.py \
+	  "checks=$(MAKE) --no-print-directory lint docs unit upstream package" \
+	  "sanity=$(MAKE) --no-print-directory sanity"
+	$(MAKE) --no-print-directory hosts
 	@echo "make test: all stages passed"
 
 setup: $(VENV)/.installed .collections/ansible_collections/wsgi/apache
@@ -110,10 +116,10 @@ integration: setup
 	pytest -q -x --durations=25 tests/integration
 
 # What needs test hosts, at once in three groups of about the same length (their hosts have names of
-# their own; each group's output is shown whole when it ends): Molecule then test_site_role.py, and the
-# other integration tests in two groups. The test-host tool's own tests run last, alone: they check that
-# nothing of ours is left.
-INTEGRATION_M := tests/integration/test_site_role.py
+# their own; each group's output is shown whole when it ends): Molecule then test_site_role, test_acme
+# and test_reloads, and the other integration tests in two groups. The test-host tool's own tests run
+# last, alone: they check that nothing of ours is left.
+INTEGRATION_M := $(addprefix tests/integration/,test_site_role.py test_acme.py test_reloads.py)
 INTEGRATION_A := $(addprefix tests/integration/,test_fleet.py test_galaxy.py test_python_role.py test_build_cache.py test_django.py test_mod_wsgi_role.py)
 INTEGRATION_LAST := tests/integration/test_testhosts.py
 INTEGRATION_B := $(filter-out $(INTEGRATION_M) $(INTEGRATION_A) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))

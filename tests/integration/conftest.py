@@ -71,9 +71,10 @@ class ThisMachine:
         return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def start_host():
-    """Start hosts on demand; every host started is stopped at the end, pass or fail."""
+    """Start hosts on demand; every host a test module started is stopped when the module ends, pass or
+    fail (an idle host still runs its Apache, its daemons and what checks them: HAProxy's health checks)."""
     started = []
 
     def start(name, release="bookworm"):

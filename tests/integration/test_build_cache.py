@@ -5,11 +5,10 @@ asks for 5.0.2, a different fingerprint. The cache is this test's own directory.
 """
 import concurrent.futures
 import json
-import subprocess
 
 import pytest
 
-from conftest import ROOT, TESTHOST, run_play
+from conftest import ROOT, run_play
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "mod_wsgi.yml"
 BUILT = "/usr/local/src/wsgi-apache-mod_wsgi/src/server/.libs/mod_wsgi.so"
@@ -19,9 +18,7 @@ NAMES = ("cache-one", "cache-two", "cache-other")
 
 @pytest.fixture(scope="module")
 def hosts(start_host):
-    """Three hosts for this module only: stopped when it ends, not idle until the session ends."""
-    yield {name: start_host(name) for name in NAMES}
-    subprocess.run([*TESTHOST, "stop", *NAMES], check=False, capture_output=True)
+    return {name: start_host(name) for name in NAMES}
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """Apache graceful reloads on a lone host under load (`systemctl reload apache2`, a daemon-option change,
-Debian's daily log rotation), with the mod_wsgi the role builds: with its patch set
+a vhost change, Debian's daily log rotation), with the mod_wsgi the role builds: with its patch set
 (docs/mod_wsgi-patches.md) and as published (mod_wsgi_patches: false); and the same for an express app
 beside the site app (its own Apache's graceful restarts, and its logs' rotation).
 
@@ -39,17 +39,31 @@ def host(start_host):
     return start_host("reloads")
 
 
-def variables(processes=2, patches=True):
+ALIAS = "www.reloads.test"  # the site app's vhost change: a server alias added
+# the express app's: a URL alias added (its server aliases would need a server name, which routes by Host)
+URL_ALIAS = ["/extra", "/srv/wsgi-express/xreloads/app"]
+
+
+def variables(processes=2, patches=True, aliases=()):
     return {"mod_wsgi_patches": patches,
-            "site_apps": [{"name": "reloads", "server_name": "reloads.test", "port": PORT, "src": str(PROBE),
-                           "wsgi_script": "app.wsgi", "health_url": "/env", "daemon": {"processes": processes, "threads": 4}}]}
+            "site_apps": [{"name": "reloads", "server_name": "reloads.test", "server_aliases": list(aliases),
+                           "port": PORT, "src": str(PROBE), "wsgi_script": "app.wsgi", "health_url": "/env",
+                           "daemon": {"processes": processes, "threads": 4}}]}
 
 
-def express_variables(processes=2, patches=True):
+def express_variables(processes=2, patches=True, url_aliases=()):
     return {"mod_wsgi_patches": patches,
             "express_apps": [{"name": "xreloads", "src": str(PROBE), "entry": "app.wsgi", "port": EXPRESS_PORT,
                               "health_url": "/env", "daemon": {"processes": processes, "threads": 4},
-                              "options": {"access_log": True}}]}
+                              "options": {"access_log": True, **({"url_alias": list(url_aliases)} if url_aliases else {})}}]}
+
+
+def play(playbook, inventory, extra):
+    """A run of the role that must pass (under load, its result is otherwise not looked at)."""
+    def run():
+        result = run_play(playbook, inventory, extra)
+        assert result.rc == 0, result
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -97,12 +111,12 @@ def reload(host, unit="apache2", times=RELOADS):
     return run
 
 
-def in_flight_at_a_reload(host, seconds=4.5, before=0.5):
+def in_flight_at_a_reload(host, port=PORT, unit="apache2", seconds=4.5, before=0.5):
     """A request that has 4 s to go at a reload, longer than APR's 3 s and less than the daemons'
     shutdown-timeout (5 s): its Answer."""
-    request = in_background(host, PORT, f"/sleep?s={seconds}")
+    request = in_background(host, port, f"/sleep?s={seconds}")
     time.sleep(before)  # in the daemon by now
-    host.ssh("systemctl reload apache2")
+    host.ssh(f"systemctl reload {unit}")
     return request()
 
 
@@ -141,10 +155,15 @@ def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, depl
     apache = under_load(host, reload(host, times=1), port=80)
     report("one reload, Apache's 404 port (no mod_wsgi; every answer is a 404)", apache)
 
-    option = under_load(host, lambda: run_play(PLAYBOOK, inventory, variables(processes=3)))
+    option = under_load(host, play(PLAYBOOK, inventory, variables(processes=3)))
     report("a daemon-option change (processes 2 -> 3), connections kept alive", option)
     assert option["non_2xx"] == 0, option["output"]
     assert wait_for(lambda: len(daemon_pids(host, "(wsgi:reloads)")) == 3, 30)
+
+    vhost = under_load(host, play(PLAYBOOK, inventory, variables(processes=3, aliases=[ALIAS])))
+    report("a vhost change (an alias added), connections kept alive", vhost)
+    assert vhost["non_2xx"] == 0, vhost["output"]
+    assert f"ServerAlias {ALIAS}" in host.ssh("cat /etc/apache2/sites-enabled/*reloads*").stdout
     assert_no_token_or_socket_error(host, "/var/log/apache2/error.log")
 
 
@@ -161,11 +180,20 @@ def test_express_restarts_fail_no_request_with_the_patch_set(host, inventory, ex
     report(f"express: {RELOADS} reloads, a connection per request", each)
     assert each["failed"] == 0, each["output"] + errors(host, f"{EXPRESS_ROOT}/error_log")
 
-    option = under_load(host, lambda: run_play(EXPRESS_PLAYBOOK, inventory, express_variables(processes=3)),
-                        port=EXPRESS_PORT)
+    option = under_load(host, play(EXPRESS_PLAYBOOK, inventory, express_variables(processes=3)), port=EXPRESS_PORT)
     report("express: a daemon-option change (processes 2 -> 3), connections kept alive", option)
     assert option["non_2xx"] == 0, option["output"]
     assert wait_for(lambda: len(daemon_pids(host, f"(wsgi:{EXPRESS_PORT})")) == 3, 30)
+
+    vhost = under_load(host, play(EXPRESS_PLAYBOOK, inventory, express_variables(processes=3, url_aliases=[URL_ALIAS])),
+                       port=EXPRESS_PORT)
+    report("express: a vhost change (a URL alias added), connections kept alive", vhost)
+    assert vhost["non_2xx"] == 0, vhost["output"]
+    assert 'Alias "{}" "{}"'.format(*URL_ALIAS) in host.ssh(f"cat {EXPRESS_ROOT}/httpd.conf").stdout
+
+    slow = in_flight_at_a_reload(host, EXPRESS_PORT, EXPRESS_UNIT)
+    print(f"express: a request with 4 s to go at a reload: {slow.status}, after {slow.elapsed:.1f} s")
+    assert slow.status == 200 and slow.json()["slept"] >= 4.5, slow.body  # patch 0004
     assert host.ssh(f"cat {EXPRESS_ROOT}/httpd.pid").stdout == parent  # graceful restarts, not the service's
     assert_no_token_or_socket_error(host, f"{EXPRESS_ROOT}/error_log")
 
@@ -236,6 +264,8 @@ def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, invento
     report(f"as published, express: {RELOADS} reloads, connections kept alive", express_kept)
     express_each = under_load(host, reload(host, EXPRESS_UNIT), port=EXPRESS_PORT, close=True)
     report(f"as published, express: {RELOADS} reloads, a connection per request", express_each)
+    slow = in_flight_at_a_reload(host, EXPRESS_PORT, EXPRESS_UNIT)
+    print(f"as published, express: a request with 4 s to go at a reload: {slow.status}, after {slow.elapsed:.1f} s")
 
     patched = run_play(PLAYBOOK, inventory, variables(processes=3))
     assert patched.rc == 0 and not compiled(patched), patched  # the patched build, from the build cache
