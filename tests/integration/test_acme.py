@@ -54,8 +54,10 @@ def ca(hosts):
     ca_host.ssh(f"echo '{app.address} {' '.join(NAMES)}' >> /etc/hosts")
     ca_host.ssh("systemd-run --unit=pebble -E PEBBLE_VA_NOSLEEP=1 -E PEBBLE_WFE_NONCEREJECT=0 "
                 "/usr/bin/pebble -config /etc/pebble/config.json")
-    assert wait_for(lambda: ca_host.ssh("ss -Hltn 'sport = :14000'", check=False).stdout.strip(), 30), \
-        ca_host.ssh("journalctl -u pebble --no-pager | tail -20", check=False).stdout
+
+    def listening():
+        return ca_host.ssh("ss -Hltn 'sport = :14000'", check=False).stdout.strip()
+    assert wait_for(listening, 30), ca_host.ssh("journalctl -u pebble --no-pager | tail -20", check=False).stdout
     return ca_host
 
 
