@@ -17,7 +17,7 @@ export ANSIBLE_SSH_CONTROL_PATH_DIR := $(shell d='$(ANSIBLE_HOME)/cp'; [ $${#d} 
 # One build cache of mod_wsgi for what needs test hosts (Molecule and every integration group), emptied
 # when such a run starts: what one group compiles, the others copy.
 TEST_BUILD_CACHE := $(CURDIR)/build/test-cache/mod_wsgi
-HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl rsync tar gzip wrk
+HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl openssl rsync tar gzip wrk
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
 # Files made from another source (make generate writes them; make lint fails when one differs).
