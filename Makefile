@@ -17,6 +17,7 @@ export ANSIBLE_SSH_CONTROL_PATH_DIR := $(shell d='$(ANSIBLE_HOME)/cp'; [ $${#d} 
 # One build cache of mod_wsgi for what needs test hosts (Molecule and every integration group), emptied
 # when such a run starts: what one group compiles, the others copy.
 TEST_BUILD_CACHE := $(CURDIR)/build/test-cache/mod_wsgi
+WITH_FRESH_BUILD_CACHE := rm -rf $(TEST_BUILD_CACHE) && mkdir -p $(TEST_BUILD_CACHE) && WSGI_APACHE_TEST_BUILD_CACHE=$(TEST_BUILD_CACHE)
 HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl openssl rsync tar gzip wrk
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
@@ -109,8 +110,7 @@ package: setup
 	pytest -q tests/package
 
 molecule: setup
-	rm -rf $(TEST_BUILD_CACHE) && mkdir -p $(TEST_BUILD_CACHE)
-	export WSGI_APACHE_TEST_BUILD_CACHE=$(TEST_BUILD_CACHE); for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done
+	$(WITH_FRESH_BUILD_CACHE) bash -c 'for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done'
 
 integration: setup
 	pytest -q -x --durations=25 tests/integration
@@ -124,8 +124,7 @@ INTEGRATION_A := $(addprefix tests/integration/,test_fleet.py test_galaxy.py tes
 INTEGRATION_LAST := tests/integration/test_testhosts.py
 INTEGRATION_B := $(filter-out $(INTEGRATION_M) $(INTEGRATION_A) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
 hosts: setup
-	rm -rf $(TEST_BUILD_CACHE) && mkdir -p $(TEST_BUILD_CACHE)
-	WSGI_APACHE_TEST_BUILD_CACHE=$(TEST_BUILD_CACHE) $(VENV)/bin/python tools/together.py \
+	$(WITH_FRESH_BUILD_CACHE) $(VENV)/bin/python tools/together.py \
 	  "molecule+site=for s in $(SCENARIOS); do molecule test -s \$$s || exit 1; done && pytest -q -x --durations=15 $(INTEGRATION_M)" \
 	  "integration-a=pytest -q -x --durations=15 $(INTEGRATION_A)" \
 	  "integration-b=pytest -q -x --durations=15 $(INTEGRATION_B)"
