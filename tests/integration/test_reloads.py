@@ -52,12 +52,11 @@ def variables(processes=2, patches=True, aliases=()):
 
 
 def express_variables(processes=2, patches=True, url_aliases=()):
-    # queue_timeout 0, as the site app has: with a queue timeout (wsgi-express's default is 45 s) mod_wsgi
-    # reads a marker header first (wsgi_execute_remote), and a reset there returns 502 before the replay
-    # of patch 0003 (3 of 3478 requests at a reload in one run of this test); the patch does not cover it yet.
+    # wsgi-express's queue timeout (45 s) makes mod_wsgi read a marker before the body; the site app has none:
+    # the two places of patch 0003's replay.
     return {"mod_wsgi_patches": patches,
             "express_apps": [{"name": "xreloads", "src": str(PROBE), "entry": "app.wsgi", "port": EXPRESS_PORT,
-                              "health_url": "/env", "daemon": {"processes": processes, "threads": 4, "queue_timeout": 0},
+                              "health_url": "/env", "daemon": {"processes": processes, "threads": 4},
                               "options": {"access_log": True, **({"url_alias": list(url_aliases)} if url_aliases else {})}}]}
 
 
