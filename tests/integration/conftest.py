@@ -9,7 +9,9 @@ import re
 import shutil
 import subprocess
 import sys
+import resource
 import tempfile
+import time
 
 import pytest
 
@@ -71,8 +73,53 @@ class ThisMachine:
         return path
 
 
+# What each test module cost, printed at the end of the run: wall time, this machine's CPU (pytest and
+# every command it waited for: ansible-playbook, wrk, ssh) and its test hosts' CPU (their cgroups).
+COSTS = {}
+RUNNING = {}  # "cost": that of the module running, where run_play counts its plays
+
+
+def host_cpu(name):
+    """Seconds of CPU a running test host's processes used so far (its cgroup); 0 once it is gone."""
+    try:
+        stat = (testhost.cgroup(name) / "cpu.stat").read_text()
+    except OSError:
+        return 0.0
+    return int(re.search(r"^usage_usec (\d+)$", stat, re.M).group(1)) / 1e6
+
+
+def _own_cpu():
+    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cost(request):
+    wall, cpu = time.monotonic(), _own_cpu()
+    cost = COSTS.setdefault(request.module.__name__, {"hosts": 0.0})
+    RUNNING["cost"] = cost
+    yield
+    cost.update(wall=time.monotonic() - wall, controller=_own_cpu() - cpu)
+
+
+def stop_hosts(names, module):
+    """Stop test hosts, counting their CPU to the module's cost."""
+    COSTS.setdefault(module, {"hosts": 0.0})["hosts"] += sum(host_cpu(name) for name in names)
+    subprocess.run([*TESTHOST, "stop", *names], check=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if COSTS:
+        terminalreporter.write_sep("=", "cost per test module (seconds)")
+        terminalreporter.write_line(f"{'module':28} {'wall':>7} {'this machine CPU':>17} {'test hosts CPU':>15} "
+                                    f"{'plays':>6}")
+        for module, cost in COSTS.items():
+            terminalreporter.write_line(f"{module:28} {cost.get('wall', 0):7.0f} {cost.get('controller', 0):17.0f} "
+                                        f"{cost['hosts']:15.0f} {cost.get('plays', 0):6}")
+
+
 @pytest.fixture(scope="module")
-def start_host():
+def start_host(request):
     """Start hosts on demand; every host a test module started is stopped when the module ends, pass or
     fail (an idle host still runs its Apache, its daemons and what checks them: HAProxy's health checks)."""
     started = []
@@ -86,7 +133,7 @@ def start_host():
 
     yield start
     if started:
-        subprocess.run([*TESTHOST, "stop", *started], check=False)
+        stop_hosts(started, request.module.__name__)
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +169,8 @@ def run_play(playbook, inventory, extra_vars=None, env=None, ansible_playbook="a
         )
     finally:
         os.unlink(fh.name)
+    if RUNNING:
+        RUNNING["cost"]["plays"] = RUNNING["cost"].get("plays", 0) + 1
     return PlayResult(proc)
 
 

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import BUILD_CACHE, ROOT, TESTHOST
+from conftest import BUILD_CACHE, ROOT, stop_hosts
 from controllers import controller_for
 from helpers import get
 
@@ -151,7 +151,7 @@ def target(controller, start_host, tmp_path_factory):
                          f"ansible_ssh_private_key_file={controller.key} ansible_python_interpreter=/usr/bin/python3\n")
     host.inventory_on_controller = controller.put(inventory)
     yield host
-    subprocess.run([*TESTHOST, "stop", host.name], check=False)
+    stop_hosts([host.name], __name__)
 
 
 def play(controller, target, playbook):

@@ -197,9 +197,6 @@ def test_a_release_whose_import_hangs_fails_at_its_check_timeout_and_leaves_noth
     passed, naming the release and the line the app was at; nothing of the check runs on, no staging directory
     stays, and the live release keeps serving."""
     root = role["root"]
-    started = time.monotonic()
-    assert deploy(role, inventory).rc == 0  # the live release again: how long the play takes without building
-    rerun = time.monotonic() - started
     good = (role["src"] / "app.wsgi").read_text()
     (role["src"] / "app.wsgi").write_text(good + "\nimport time\ntime.sleep(600)\n")
     try:
@@ -208,12 +205,13 @@ def test_a_release_whose_import_hangs_fails_at_its_check_timeout_and_leaves_noth
         took = time.monotonic() - started
     finally:
         (role["src"] / "app.wsgi").write_text(good)
-    print(f"{role['name']}: a hung import failed the play {took - rerun:.1f} s later than a rerun that changes nothing")
+    print(f"{role['name']}: the play with a hung import failed after {took:.1f} s")
     assert hung.rc != 0
     assert re.search(r"fails its check \(its load and one request\), so it does not go live: it did not load "
                      r"(and answer )?within 5 s; it was at File \"[^\"]*app\.wsgi\", line \d+", said(hung)), errors(hung)
-    # The 600 s sleep, or the 300 s default: far beyond 5 s and the rest of the play (generous for a busy machine).
-    assert took < rerun + 120, (took, rerun)
+    # Not the 600 s sleep, nor the 300 s default: 5 s and the rest of the play (a play that changes nothing
+    # takes 10-40 s here, more on a busy machine).
+    assert took < 240, took
     assert host.ssh("pgrep -f apploader.py", check=False).returncode == 1, "the check's Python still runs"
     assert host.ssh(f"ls -A {root}/releases | grep -c staging", check=False).stdout.strip() == "0"
     assert marker(host, role) == role["marker"]
