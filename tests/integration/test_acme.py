@@ -1,11 +1,12 @@
-"""Certificates from an ACME CA through Apache's mod_md (site_apps[].tls_acme), end to end against a
-real ACME server: Debian's pebble on a host of its own, whose CA only the client side of this test
-trusts (curl on this machine, and mod_md for pebble's own HTTPS through site_acme_ca_root).
+"""Certificates from an ACME CA through Apache's mod_md (site_apps[].tls_acme, and an express app's acme_ca
+option), end to end against a real ACME server: Debian's pebble on a host of its own, whose CA only the client
+side of this test trusts (curl on this machine, and mod_md for pebble's own HTTPS through site_acme_ca_root or
+acme_ca_root).
 
-pebble validates the http-01 challenges on the app host's port 80, where mod_md answers them, and
-resolves the app's names through its host's /etc/hosts. The first certificate goes live by itself
-(wsgi-apache-md.path sees it staged and reloads Apache); a renewal, forced by a renew window longer
-than the certificate's life, does the same under load and fails no request.
+pebble validates the http-01 challenges on the app hosts' port 80, where mod_md answers them, and resolves
+the apps' names through its host's /etc/hosts. The first certificate goes live by itself (a path unit sees it
+staged and reloads Apache); a renewal, forced by a renew window longer than the certificate's life, does the
+same under load and fails no request.
 """
 import json
 import ssl
@@ -18,9 +19,12 @@ from conftest import ROOT, run_play
 from helpers import files_digest, get, load, wait_for
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "site.yml"
+EXPRESS_PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "express.yml"
 PROBE = str(ROOT / "tests" / "integration" / "apps" / "probe")
 CA_NAME = "acme-ca.test"
 NAMES = ["app.acme.test", "www.app.acme.test"]
+XNAMES = ["x.acme.test", "api.x.acme.test"]  # the express app's
+XSTORE = "/srv/wsgi-express/xshop/server/md"
 CA_ROOT_ON_APP = "/etc/ssl/acme-test-listener-ca.pem"
 # pebble's own HTTPS (the ACME API) with a certificate of a CA made here, and its validations on port 80
 PEBBLE = {"pebble": {"listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
@@ -40,18 +44,19 @@ openssl x509 -req -in listener.csr -CA ca.crt -CAkey ca.key -CAcreateserial -day
 
 @pytest.fixture(scope="module")
 def hosts(start_host):
-    return start_host("acme-ca"), start_host("acme-app")
+    return start_host("acme-ca"), start_host("acme-app"), start_host("acme-xapp")
 
 
 @pytest.fixture(scope="module")
 def ca(hosts):
     """pebble running on its host, its app-facing names resolving to the app host."""
-    ca_host, app = hosts
+    ca_host, app, xapp = hosts
     ca_host.ssh("apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
                 "--no-install-recommends pebble openssl >/dev/null", timeout=600)
     ca_host.ssh(LISTENER_CERT)
     ca_host.ssh("cat > /etc/pebble/config.json", stdin=json.dumps(PEBBLE))
     ca_host.ssh(f"echo '{app.address} {' '.join(NAMES)}' >> /etc/hosts")
+    ca_host.ssh(f"echo '{xapp.address} {' '.join(XNAMES)}' >> /etc/hosts")
     ca_host.ssh("systemd-run --unit=pebble -E PEBBLE_VA_NOSLEEP=1 -E PEBBLE_WFE_NONCEREJECT=0 "
                 "/usr/bin/pebble -config /etc/pebble/config.json")
 
@@ -72,13 +77,21 @@ def roots(ca, tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def app(hosts, ca):
-    """The app host: it resolves the CA's name, and trusts the CA of pebble's own HTTPS."""
-    app_host = hosts[1]
+def trusting(app_host, ca):
+    """An app host that resolves the CA's name, and trusts the CA of pebble's own HTTPS."""
     app_host.ssh(f"echo '{ca.address} {CA_NAME}' >> /etc/hosts")
     app_host.ssh(f"cat > {CA_ROOT_ON_APP}", stdin=ca.ssh("cat /etc/pebble/ca.crt").stdout)
     return app_host
+
+
+@pytest.fixture(scope="module")
+def app(hosts, ca):
+    return trusting(hosts[1], ca)
+
+
+@pytest.fixture(scope="module")
+def xapp(hosts, ca):
+    return trusting(hosts[2], ca)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +146,8 @@ def test_the_first_certificate_is_the_cas_for_every_name_and_goes_live_by_itself
         assert done.stdout == "200", (name, done.stderr)
     assert app.ssh("systemctl is-enabled wsgi-apache-md.path").stdout.strip() == "enabled"
     assert app.ssh("systemctl is-active wsgi-apache-md.path").stdout.strip() == "active"
-    assert app.ssh("ls -A /var/lib/apache2/md/staging", check=False).stdout.strip() == ""  # taken by Apache
+    # taken by Apache (mod_md may keep its job's state there)
+    assert app.ssh("ls /var/lib/apache2/md/staging/*/pubcert.pem", check=False).returncode != 0
     # the operator reads mod_md's status on the host; from elsewhere it is refused
     status = json.loads(app.ssh("python3 -c \"import urllib.request; print(urllib.request.urlopen("
                                 "'http://127.0.0.1/.well-known/md-status').read().decode())\"").stdout)
@@ -164,3 +178,61 @@ def test_a_renewal_under_load_fails_no_request_and_goes_live_by_itself(app, inve
     assert counts["non_2xx"] == 0 and counts["requests"] > 500, counts["output"]
     assert back.rc == 0, back
     assert curl(app, roots, NAMES[1]).stdout == "200"
+
+
+def express_variables(**options):
+    return {"express_apps": [{"name": "xshop", "src": PROBE, "entry": "app.wsgi", "port": 80, "health_url": "/env",
+                              "daemon": {"processes": 2, "threads": 4},
+                              "options": {"https_port": 443, "server_name": XNAMES[0], "server_alias": XNAMES[1:],
+                                          "acme_ca": f"https://{CA_NAME}:14000/dir", "acme_ca_root": CA_ROOT_ON_APP,
+                                          "acme_terms_agreed": True, "acme_contact": "ops@x.acme.test", **options}}]}
+
+
+def test_an_express_app_gets_its_certificate_and_renews_it_under_load(xapp, roots, tmp_path):
+    """The express app's own Apache: the first certificate goes live by itself, a second run changes
+    nothing, the operator reads md-status on the host, and a forced renewal fails no request."""
+    inventory = xapp.inventory(tmp_path)
+    refused = run_play(EXPRESS_PLAYBOOK, inventory, express_variables(acme_terms_agreed=False))
+    assert refused.rc != 0 and "express_apps[xshop]: wsgi-express setup-server: error: --acme-ca needs " \
+        "--acme-terms-agreed: read the CA's terms of service first" in " ".join(refused.output.split()), refused
+    first = run_play(EXPRESS_PLAYBOOK, inventory, express_variables())
+    assert first.rc == 0, first
+    log = "grep -h md: /srv/wsgi-express/xshop/server/error_log | tail -20"
+    assert wait_for(lambda: curl(xapp, roots, XNAMES[0]).stdout == "200", 180, step=2), (
+        curl(xapp, roots, XNAMES[0]), xapp.ssh(log, check=False).stdout)
+    assert curl(xapp, roots, XNAMES[1]).stdout == "200"
+    assert xapp.ssh("systemctl is-active wsgi-express-xshop-md.path").stdout.strip() == "active"
+    # taken by the app's Apache (mod_md may keep its job's state there)
+    assert xapp.ssh(f"ls {XSTORE}/staging/*/pubcert.pem", check=False).returncode != 0, xapp.ssh(
+        f"ls -laR {XSTORE}/staging; grep -h md /srv/wsgi-express/xshop/server/error_log | tail -30; "
+        "journalctl -u wsgi-express-xshop-md.service --no-pager | tail -20", check=False).stdout
+    status = json.loads(xapp.ssh("python3 -c \"import urllib.request as u; print(u.urlopen(u.Request("
+                                 f"'http://127.0.0.1/.well-known/md-status', headers={{'Host': '{XNAMES[0]}'}})).read()"
+                                 ".decode())\"").stdout)
+    assert sorted(status["managed-domains"][0]["domains"]) == sorted(XNAMES), status
+    assert get(xapp, 80, "/.well-known/md-status", headers={"Host": XNAMES[0]}).status == 403
+    assert xapp.ssh("systemctl is-active apache2", check=False).stdout.strip() == "inactive"
+    again = run_play(EXPRESS_PLAYBOOK, inventory, express_variables())
+    assert again.rc == 0 and again.changed == 0, again
+
+    before = serial(xapp)
+    running = load(xapp, 443, https=True)
+    try:
+        forced = run_play(EXPRESS_PLAYBOOK, inventory, express_variables(acme_renew_window="3650d"))
+        assert forced.rc == 0, forced
+        renewed = wait_for(lambda: serial(xapp) != before, 180, step=2)
+    finally:
+        counts = running.stop()
+    print(f"express: a renewal and its restart: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket "
+          f"errors of {counts['requests']} requests")
+    assert renewed, xapp.ssh(log, check=False).stdout
+    assert counts["non_2xx"] == 0 and counts["requests"] > 500, counts["output"]
+    assert curl(xapp, roots, XNAMES[1]).stdout == "200"
+
+    plain = express_variables()
+    for key in ("acme_ca", "acme_ca_root", "acme_terms_agreed", "acme_contact"):
+        del plain["express_apps"][0]["options"][key]
+    del plain["express_apps"][0]["options"]["https_port"]
+    dropped = run_play(EXPRESS_PLAYBOOK, inventory, plain)
+    assert dropped.rc == 0, dropped
+    assert xapp.ssh("ls /etc/systemd/system | grep -c xshop-md", check=False).stdout.strip() == "0"

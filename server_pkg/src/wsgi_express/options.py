@@ -244,11 +244,14 @@ class Row(object):
         return _given(value) and value != self.default
 
 
-APPLICATION, HTTPS, LOGS, APACHE, STATIC, PROXY, WSGI, AUTH, SECURITY, READ_TIMEOUTS = (
-    "application", "HTTPS", "logging", "Apache and mod_wsgi", "files Apache serves itself", "proxying",
+APPLICATION, HTTPS, ACME, LOGS, APACHE, STATIC, PROXY, WSGI, AUTH, SECURITY, READ_TIMEOUTS = (
+    "application", "HTTPS", "HTTPS certificates from an ACME CA (Apache's mod_md)", "logging", "Apache and mod_wsgi",
+    "files Apache serves itself", "proxying",
     "mod_wsgi and Apache features", "access control scripts (mod_wsgi)",
     "security (defaults that hide and refuse; these flags undo them)", "request read timeouts (mod_reqtimeout)")
 NEEDS_HTTPS = (("https_port", "give the port to serve HTTPS on"),)
+NEEDS_ACME = (("acme_ca", "give the ACME CA's directory URL"),)
+ACME_RENEW_WINDOW = "33%"  # mod_md's own default
 _DEBUG = "it needs --debug-mode, which wsgi-express does not have"
 
 ROWS = (
@@ -290,6 +293,25 @@ ROWS = (
                                                                          "signed by"),)),
     Row("--ssl-environment", FLAG, "Put the SSL_* variables (client certificate, cipher) into each request's "
         "environ.", group=HTTPS, requires=NEEDS_HTTPS),
+    Row("--acme-ca", Kind("URL"), "Get the certificate for --https-port from the ACME CA of this directory URL (such "
+        "as Let's Encrypt's https://acme-v02.api.letsencrypt.org/directory), for --server-name and each "
+        "--server-alias: Apache's mod_md asks for it and renews it, answering the CA's HTTP challenge on port 80 of "
+        "the names, which must reach --port (80 itself, or forwarded); a new certificate is used from Apache's next "
+        "graceful restart. Kept in SERVER_ROOT/md; what mod_md knows of it, as JSON, at "
+        "/.well-known/md-status for a request from this machine.", group=ACME, needs=("md", "host"),
+        requires=NEEDS_HTTPS + (("server_name", "the name the certificate is for"),
+                                ("acme_terms_agreed", "read the CA's terms of service first"))),
+    Row("--acme-terms-agreed", FLAG, "You agree to the terms of service of the --acme-ca CA (MDCertificateAgreement "
+        "accepted).", group=ACME, requires=NEEDS_ACME),
+    Row("--acme-contact", Kind("EMAIL"), "The email address of the account at the CA (MDContactEmail), for its "
+        "notices.", group=ACME, requires=NEEDS_ACME),
+    Row("--acme-ca-root", FILE, "The CA certificates (PEM) that the ACME CA's own HTTPS is checked against "
+        "(MDCACertificateFile): for a private CA.", group=ACME, requires=NEEDS_ACME),
+    Row("--acme-renew-window", Kind("WINDOW"), "When to renew: a duration before the certificate ends, such as 30d, "
+        "or a share of its lifetime, such as 33%% (MDRenewWindow; default %s)." % ACME_RENEW_WINDOW, group=ACME,
+        requires=NEEDS_ACME),
+    Row("--acme-stapling", FLAG, "Staple the CA's OCSP answers to the TLS handshake (MDStapling on), where the CA "
+        "has an OCSP responder.", group=ACME, requires=NEEDS_ACME),
     Row("--https-only", FLAG, "Redirect every HTTP request to the same URL on --https-port.", group=HTTPS,
         requires=NEEDS_HTTPS, needs=("rewrite",)),
     Row("--hsts-policy", Kind("PARAMS"), "Send Strict-Transport-Security: PARAMS (such as max-age=63072000) on HTTPS "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import grp
 import hashlib
+import ipaddress
 import json
 import os
 import pwd
@@ -46,6 +47,7 @@ FEATURE_MODULES = {
     "auth": (("authn_core_module", "mod_authn_core.so"), ("auth_basic_module", "mod_auth_basic.so"),
              ("auth_digest_module", "mod_auth_digest.so"), ("authz_user_module", "mod_authz_user.so")),
     "host": (("authz_host_module", "mod_authz_host.so"),),
+    "md": (("watchdog_module", "mod_watchdog.so"), ("md_module", "mod_md.so")),
     "cgid": (("cgid_module", "mod_cgid.so"),),
     "reqtimeout": (("reqtimeout_module", "mod_reqtimeout.so"),),
 }
@@ -335,7 +337,33 @@ def _environment_file(path):
     return {str(name): str(value) for name, value in values.items()}
 
 
-def _tls(values):
+def _acme(values, server_root, parent_domain):
+    """mod_md's settings for --acme-ca (None without it): the names of the certificate, where mod_md keeps it."""
+    if not values["acme_ca"]:
+        return None
+    for dest in ("ssl_certificate_file", "ssl_certificate_key_file", "ssl_certificate"):
+        if values[dest]:
+            raise ConfigurationError("--acme-ca gets the certificate from the CA, and %s gives one: leave out one of "
+                                     "them" % options.BY_DEST[dest].flag)
+    names = [values["server_name"]] + values["server_alias"] + ([parent_domain] if parent_domain else [])
+    for name in names:
+        if "*" in name or "?" in name or _is_address(name):
+            raise ConfigurationError("--acme-ca: the CA cannot validate %s (a wildcard or an IP address): leave it out "
+                                     "of --server-alias, or give --ssl-certificate-file" % name)
+    return {"ca": values["acme_ca"], "contact": values["acme_contact"], "ca_root": values["acme_ca_root"],
+            "renew_window": values["acme_renew_window"] or options.ACME_RENEW_WINDOW,
+            "stapling": values["acme_stapling"], "store": os.path.join(server_root, "md"), "names": names}
+
+
+def _is_address(name):
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _tls(values, acme):
     """The HTTPS settings: None without --https-port (every flag of it needs --https-port)."""
     if not values["https_port"]:
         return None
@@ -343,10 +371,11 @@ def _tls(values):
     if values["ssl_certificate"]:  # mod_wsgi-express's basename form
         certificate = certificate or options.FILE.check("--ssl-certificate", values["ssl_certificate"] + ".crt")
         key = key or options.FILE.check("--ssl-certificate", values["ssl_certificate"] + ".key")
-    if not (certificate and key):
+    if not (certificate and key or acme):
         raise ConfigurationError("--https-port=%d needs --ssl-certificate-file and --ssl-certificate-key-file "
-                                 "(or --ssl-certificate PATH for PATH.crt and PATH.key)" % values["https_port"])
-    return {"port": values["https_port"], "certificate": certificate, "key": key,
+                                 "(or --ssl-certificate PATH for PATH.crt and PATH.key), or --acme-ca"
+                                 % values["https_port"])
+    return {"port": values["https_port"], "certificate": certificate, "key": key, "acme": acme,
             "chain": values["ssl_certificate_chain_file"], "ca": values["ssl_ca_certificate_file"],
             "verify_urls": sorted(values["ssl_verify_client"] or (["/"] if values["ssl_ca_certificate_file"] else []),
                                   reverse=True),
@@ -424,8 +453,9 @@ def _plan(values, ns, command, application, environ):
     server_root = os.path.abspath(values["server_root"] or "/tmp/wsgi-express-%d" % values["port"])
     static = application[0] == "static"
     document_root = application[1] if static else values["document_root"]
-    tls_setup = _tls(values)
     server_name = values["server_name"] or "localhost"
+    parent_domain = server_name[4:] if server_name.lower().startswith("www.") and values["server_name"] else None
+    tls_setup = _tls(values, _acme(values, server_root, parent_domain))
     host = values["host"]
     return {
         "command": command, "version": __version__, "user": user, "group": group, "daemon": daemon, "shell": shell,
@@ -435,7 +465,7 @@ def _plan(values, ns, command, application, environ):
         "url_host": host if host not in ("", "0.0.0.0", "::") else values["server_name"] or "localhost",
         "listen_host": ("[%s]" % host if ":" in host else host) if host else None,
         "virtual_hosts": bool(values["server_name"]),
-        "parent_domain": server_name[4:] if server_name.lower().startswith("www.") and values["server_name"] else None,
+        "parent_domain": parent_domain,
         "document_root": document_root or os.path.join(server_root, "htdocs"), "serve_document_root": bool(document_root),
         "pid_file": values["pid_file"] or os.path.join(server_root, "httpd.pid"),
         "socket_prefix": values["socket_prefix"] or server_root, "logs": _log_setup(values, server_root),
