@@ -44,8 +44,8 @@ ALIAS = "www.reloads.test"  # the site app's vhost change: a server alias added
 URL_ALIAS = ["/extra", "/srv/wsgi-express/xreloads/app"]
 
 
-def variables(processes=2, patches=True, aliases=()):
-    return {"mod_wsgi_patches": patches,
+def variables(processes=2, patches=True, aliases=(), mpm="event"):
+    return {"mod_wsgi_patches": patches, "mod_wsgi_apache_mpm": mpm,
             "site_apps": [{"name": "reloads", "server_name": "reloads.test", "server_aliases": list(aliases),
                            "port": PORT, "src": str(PROBE), "wsgi_script": "app.wsgi", "health_url": "/env",
                            "daemon": {"processes": processes, "threads": 4}}]}
@@ -167,6 +167,20 @@ def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, depl
     assert vhost["non_2xx"] == 0, vhost["output"]
     assert f"ServerAlias {ALIAS}" in host.ssh("cat /etc/apache2/sites-enabled/*reloads*").stdout
     assert_no_token_or_socket_error(host, "/var/log/apache2/error.log")
+
+
+def test_with_the_worker_mpm_reloads_reset_no_kept_alive_connection(host, inventory, deployed):
+    """The socket errors above are the event MPM's: at a graceful restart its old children reset their kept-alive
+    connections. The worker MPM answers the next request on each, then closes it: nothing fails at all."""
+    worker = run_play(PLAYBOOK, inventory, variables(mpm="worker"))
+    assert worker.rc == 0, worker
+    assert re.search(r"Server MPM:\s+worker", host.ssh("apache2ctl -V").stdout)
+    kept = under_load(host, reload(host))
+    report(f"worker MPM: {RELOADS} reloads, connections kept alive", kept)
+    assert kept["failed"] == 0 and kept["requests"] > 1000, kept["output"]
+    event = run_play(PLAYBOOK, inventory, variables())
+    assert event.rc == 0, event
+    assert re.search(r"Server MPM:\s+event", host.ssh("apache2ctl -V").stdout)
 
 
 def test_express_restarts_fail_no_request_with_the_patch_set(host, inventory, express_deployed):
