@@ -10,10 +10,11 @@ these are the ones that the entries alone decide.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
+
+from ansible_collections.wsgi.apache.plugins.module_utils.tls import acme_cannot_validate, is_address
 
 # A user name is at most 32 characters and the default user is "wsgi-" + the name.
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,26}$")
@@ -135,20 +136,11 @@ def _shared_errors(app, where):
         yield "%s.shared: env=%s is given twice" % (where, _show(env))
 
 
-def _is_address(name):
-    """Whether a host name is an IP address (an IPv6 one maybe in brackets)."""
-    try:
-        ipaddress.ip_address(name.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
 def host_name_error(value, wildcards=False):
     """Why ``value`` is not a host name Apache can match (a DNS name, or an IP address), or None."""
     if not isinstance(value, str) or not value:
         return "is not a host name"
-    if _is_address(value):
+    if is_address(value):
         return None
     labels = value.rstrip(".").split(".")
     pattern = WILD_LABEL_RE if wildcards else LABEL_RE
@@ -228,7 +220,7 @@ def _acme(app, where, settings):
     for name in _names(app):
         if not isinstance(name, str) or host_name_error(name, wildcards=True):
             continue  # said above
-        if "*" in name or "?" in name or _is_address(name):
+        if acme_cannot_validate(name):
             yield ("%s.tls_acme: %s cannot be validated over HTTP (a wildcard or an IP address): leave it out of "
                    "server_aliases, or give tls_certificate" % (where, _show(name)))
 

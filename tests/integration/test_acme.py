@@ -161,19 +161,30 @@ def test_a_second_run_changes_nothing(app, inventory, deployed):
     assert again.rc == 0 and again.changed == 0, again
 
 
-def test_a_renewal_under_load_fails_no_request_and_goes_live_by_itself(app, inventory, roots, deployed):
-    before = serial(app)
-    running = load(app, 443, https=True)
+def renewed_under_load(host, forced_renewal, label):
+    """wrk on the host's HTTPS port while forced_renewal() runs a play with a renew window longer than the
+    certificate's life (mod_md renews at once, after the play's reload): whether the served certificate
+    changed within 3 minutes, and wrk's counts."""
+    before = serial(host)
+    running = load(host, 443, https=True)
     try:
-        # a renew window longer than the certificate's life: mod_md renews at once, after the play's reload
-        forced = run_play(PLAYBOOK, inventory, variables(site_acme_renew_window="3650d"))
+        forced = forced_renewal()
         assert forced.rc == 0, forced
-        renewed = wait_for(lambda: serial(app) != before, 180, step=2)
+        renewed = wait_for(lambda: serial(host) != before, 180, step=2)
     finally:
         counts = running.stop()
+    print(f"{label}: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket errors of {counts['requests']} "
+          f"requests")
+    return renewed, counts
+
+
+def test_a_renewal_under_load_fails_no_request_and_goes_live_by_itself(app, inventory, roots, deployed):
+    try:
+        renewed, counts = renewed_under_load(
+            app, lambda: run_play(PLAYBOOK, inventory, variables(site_acme_renew_window="3650d")),
+            "a renewal and its reload")
+    finally:
         back = run_play(PLAYBOOK, inventory, variables())
-    print(f"a renewal and its reload: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket errors "
-          f"of {counts['requests']} requests")
     assert renewed, app.ssh("grep -h md: /var/log/apache2/error.log | tail -20", check=False).stdout
     assert counts["non_2xx"] == 0 and counts["requests"] > 500, counts["output"]
     assert back.rc == 0, back
@@ -215,16 +226,9 @@ def test_an_express_app_gets_its_certificate_and_renews_it_under_load(xapp, root
     again = run_play(EXPRESS_PLAYBOOK, inventory, express_variables())
     assert again.rc == 0 and again.changed == 0, again
 
-    before = serial(xapp)
-    running = load(xapp, 443, https=True)
-    try:
-        forced = run_play(EXPRESS_PLAYBOOK, inventory, express_variables(acme_renew_window="3650d"))
-        assert forced.rc == 0, forced
-        renewed = wait_for(lambda: serial(xapp) != before, 180, step=2)
-    finally:
-        counts = running.stop()
-    print(f"express: a renewal and its restart: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket "
-          f"errors of {counts['requests']} requests")
+    renewed, counts = renewed_under_load(
+        xapp, lambda: run_play(EXPRESS_PLAYBOOK, inventory, express_variables(acme_renew_window="3650d")),
+        "express: a renewal and its restart")
     assert renewed, xapp.ssh(log, check=False).stdout
     assert counts["non_2xx"] == 0 and counts["requests"] > 500, counts["output"]
     assert curl(xapp, roots, XNAMES[1]).stdout == "200"

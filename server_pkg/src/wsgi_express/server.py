@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import grp
 import hashlib
-import ipaddress
 import json
 import os
 import pwd
@@ -347,20 +346,12 @@ def _acme(values, server_root, parent_domain):
                                      "them" % options.BY_DEST[dest].flag)
     names = [values["server_name"]] + values["server_alias"] + ([parent_domain] if parent_domain else [])
     for name in names:
-        if "*" in name or "?" in name or _is_address(name):
+        if tls.acme_cannot_validate(name):
             raise ConfigurationError("--acme-ca: the CA cannot validate %s (a wildcard or an IP address): leave it out "
                                      "of --server-alias, or give --ssl-certificate-file" % name)
     return {"ca": values["acme_ca"], "contact": values["acme_contact"], "ca_root": values["acme_ca_root"],
             "renew_window": values["acme_renew_window"] or options.ACME_RENEW_WINDOW,
             "stapling": values["acme_stapling"], "store": os.path.join(server_root, "md"), "names": names}
-
-
-def _is_address(name):
-    try:
-        ipaddress.ip_address(name.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def _tls(values, acme):
