@@ -542,11 +542,16 @@ def kill_cgroup(cg, deadline):
                 raise TestHostError(f"cannot remove cgroup {d} ({exc.strerror}); processes left: {left or 'none'}") from exc
 
 
+def control_path(name):
+    """The socket of the ssh connection that commands to the host share."""
+    return STATE / name / "ssh"
+
+
 def multiplexed(name):
     """ssh options that share one connection to the host between commands: a command then costs about a
     hundredth of a second of CPU instead of a tenth (a key exchange on both sides, a login session). The
     connection stays for two idle minutes, or until stop(); without room for the socket's path, none."""
-    control = STATE / name / "ssh"
+    control = control_path(name)
     if len(str(control)) > 100:
         return []
     return ["-o", "ControlMaster=auto", "-o", f"ControlPath={control}", "-o", "ControlPersist=120"]
@@ -555,7 +560,7 @@ def multiplexed(name):
 def stop(name):
     """Stop a host and remove everything it had; safe to call twice."""
     st = state_of(name) or {}
-    if st.get("address") and (STATE / name / "ssh").exists():
+    if st.get("address") and control_path(name).exists():
         run(["ssh", *multiplexed(name), "-O", "exit", f"root@{st['address']}"], check=False, quiet=True)
     deadline = time.monotonic() + 30
     sup = st.get("supervisor")

@@ -76,7 +76,7 @@ class ThisMachine:
 # What each test module cost, printed at the end of the run: wall time, this machine's CPU (pytest and
 # every command it waited for: ansible-playbook, wrk, ssh) and its test hosts' CPU (their cgroups).
 COSTS = {}
-RUNNING = {}  # "cost": that of the module running, where run_play counts its plays
+RUNNING = {}  # "cost": that of the module running, where count_play counts its plays
 
 
 def host_cpu(name):
@@ -169,9 +169,14 @@ def run_play(playbook, inventory, extra_vars=None, env=None, ansible_playbook="a
         )
     finally:
         os.unlink(fh.name)
+    count_play()
+    return PlayResult(proc)
+
+
+def count_play():
+    """One more play in the running module's cost."""
     if RUNNING:
         RUNNING["cost"]["plays"] = RUNNING["cost"].get("plays", 0) + 1
-    return PlayResult(proc)
 
 
 def leftovers(*names):

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import BUILD_CACHE, ROOT, stop_hosts
+from conftest import BUILD_CACHE, ROOT, count_play, stop_hosts
 from controllers import controller_for
 from helpers import get
 
@@ -159,6 +159,7 @@ def play(controller, target, playbook):
     done = controller.run("ansible-playbook", "-i", target.inventory_on_controller, playbook,
                           "-e", f"mod_wsgi_build_cache_dir={controller.build_cache}",
                           env=env, cwd=controller.user_dir)
+    count_play()
     recap = re.search(r"changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", done.stdout)
     assert recap, done.output[-3000:]
     return done, int(recap.group(1)), int(recap.group(3))
