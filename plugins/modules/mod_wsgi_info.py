@@ -40,6 +40,16 @@ options:
       - The directory of the sites Apache has enabled (Debian's C(/etc/apache2/sites-enabled)), whose
         entries RV(apache) lists as C(sites) (not read when not given).
     type: path
+  mods_dir:
+    description:
+      - The directory of the modules Apache has enabled (Debian's C(/etc/apache2/mods-enabled)), whose
+        entries RV(apache) lists as C(mods) (not read when not given).
+    type: path
+  packages:
+    description:
+      - Whether to list the packages of the distribution that are installed, as RV(installed_packages).
+    type: bool
+    default: false
   fingerprint_path:
     description: Where the role stores the build fingerprint.
     type: path
@@ -90,11 +100,19 @@ apache:
       null when Apache is not installed), and C(apachectl).
     - With O(service), C(service) says whether systemd has that unit C(active) and C(enabled) (both
       false without systemd).
-    - With O(sites_dir), C(sites) lists the names in that directory, sorted (empty when it does not exist).
+    - With O(sites_dir), C(sites) lists the names in that directory, sorted (empty when it does not exist);
+      with O(mods_dir), C(mods) those of that one.
   returned: always
   type: dict
   sample: {version: 2.4.62, mpm: event, modules: [core_module, so_module, wsgi_module], apachectl: /usr/sbin/apache2ctl,
-           service: {name: apache2, active: true, enabled: true}, sites: [000-default.conf]}
+           service: {name: apache2, active: true, enabled: true}, sites: [000-default.conf],
+           mods: [mpm_event.load, wsgi_src.load]}
+installed_packages:
+  description: The names of the packages the package manager lists as installed, sorted (empty without O(packages)).
+  returned: always
+  type: list
+  elements: str
+  sample: [apache2, apache2-bin, dpkg]
 fingerprint:
   description: The build fingerprint stored by the role, or null.
   returned: always
@@ -147,13 +165,22 @@ def service_state(module, name):
     return state
 
 
-def apache_info(module, apachectl, service, sites_dir):
+def listing(directory):
+    return sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+
+
+def installed_packages(module):
+    """The packages dpkg lists as installed (not those removed with their configuration kept)."""
+    dummy, out, dummy = module.run_command(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n"])
+    return sorted({line.split()[0] for line in out.splitlines() if line.endswith(" installed")})
+
+
+def apache_info(module, apachectl, service, dirs):
     ctl = apachectl or module.get_bin_path("apache2ctl") or module.get_bin_path("apachectl")
     info = {"version": None, "mpm": None, "modules": None, "apachectl": ctl}
     if service:
         info["service"] = service_state(module, service)
-    if sites_dir:
-        info["sites"] = sorted(os.listdir(sites_dir)) if os.path.isdir(sites_dir) else []
+    info.update((key, listing(directory)) for key, directory in dirs.items() if directory)
     if not ctl or not os.access(ctl, os.X_OK):
         return info
     dummy, out, dummy = module.run_command([ctl, "-V"])
@@ -175,6 +202,8 @@ def main():
             apachectl=dict(type="path"),
             service=dict(type="str"),
             sites_dir=dict(type="path"),
+            mods_dir=dict(type="path"),
+            packages=dict(type="bool", default=False),
             fingerprint_path=dict(type="path", default=FINGERPRINT_PATH),
         ),
         supports_check_mode=True,
@@ -191,7 +220,9 @@ def main():
         version=module_version(path) if installed else None,
         sha256=file_sha256(path) if installed else None,
         libpython=linked_libpython(module, path) if installed else {"needed": None, "path": None},
-        apache=apache_info(module, module.params["apachectl"], module.params["service"], module.params["sites_dir"]),
+        apache=apache_info(module, module.params["apachectl"], module.params["service"],
+                           {"sites": module.params["sites_dir"], "mods": module.params["mods_dir"]}),
+        installed_packages=installed_packages(module) if module.params["packages"] else [],
         fingerprint=read_fingerprint(module.params["fingerprint_path"]),
         fingerprint_path=module.params["fingerprint_path"],
     )

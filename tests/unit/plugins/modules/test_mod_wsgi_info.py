@@ -83,3 +83,21 @@ def test_sites_lists_the_enabled_sites_and_none_where_the_directory_is_missing(a
     assert run_module(capsys, {**apache, "sites_dir": str(sites)})["apache"]["sites"] == ["000-default.conf", "wsgi-b.conf"]
     assert run_module(capsys, {**apache, "sites_dir": str(tmp_path / "absent")})["apache"]["sites"] == []
     assert "sites" not in run_module(capsys, apache)["apache"]
+
+
+def test_mods_lists_the_enabled_modules(apache, capsys, tmp_path):
+    apache.pop("libexec")
+    mods = tmp_path / "mods-enabled"
+    mods.mkdir()
+    for name in ("wsgi.load", "mpm_event.load"):
+        (mods / name).write_text("")
+    assert run_module(capsys, {**apache, "mods_dir": str(mods)})["apache"]["mods"] == ["mpm_event.load", "wsgi.load"]
+
+
+def test_installed_packages_are_those_dpkg_lists_as_installed(apache, capsys):
+    """This machine's own dpkg database: dpkg is installed on every Debian, the other name is no package."""
+    apache.pop("libexec")
+    installed = run_module(capsys, {**apache, "packages": True})["installed_packages"]
+    assert "dpkg" in installed and "no-such-package-of-wsgi-apache" not in installed
+    assert installed == sorted(installed)
+    assert run_module(capsys, apache)["installed_packages"] == []
