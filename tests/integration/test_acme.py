@@ -6,14 +6,17 @@ acme_ca_root).
 pebble validates the http-01 challenges on the app hosts' port 80, where mod_md answers them, and resolves
 the apps' names through its host's /etc/hosts. The first certificate goes live by itself (a path unit sees it
 staged and reloads Apache); a renewal, forced by a renew window longer than the certificate's life, does the
-same under load and fails no request.
+same under load and fails no request. The certificates name an OCSP responder beside pebble (which has none
+of its own): openssl's, signing with pebble's intermediate CA, and mod_md staples its answers.
 """
 import json
+import re
 import ssl
 import subprocess
 import urllib.request
 
 import pytest
+from cryptography import x509
 
 from conftest import ROOT, run_play
 from helpers import files_digest, get, load, wait_for
@@ -26,10 +29,12 @@ NAMES = ["app.acme.test", "www.app.acme.test"]
 XNAMES = ["x.acme.test", "api.x.acme.test"]  # the express app's
 XSTORE = "/srv/wsgi-express/xshop/server/md"
 CA_ROOT_ON_APP = "/etc/ssl/acme-test-listener-ca.pem"
+OCSP_PORT = 4002
+OCSP_DIR = "/etc/pebble/ocsp"
 # pebble's own HTTPS (the ACME API) with a certificate of a CA made here, and its validations on port 80
 PEBBLE = {"pebble": {"listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
                      "certificate": "/etc/pebble/listener.crt", "privateKey": "/etc/pebble/listener.key",
-                     "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": False}}
+                     "httpPort": 80, "tlsPort": 443, "ocspResponderURL": f"http://{CA_NAME}:{OCSP_PORT}", "externalAccountBindingRequired": False}}
 LISTENER_CERT = f"""set -e
 mkdir -p /etc/pebble && cd /etc/pebble
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=acme-test-listener-ca \\
@@ -66,15 +71,76 @@ def ca(hosts):
     return ca_host
 
 
+def management(ca, what):
+    """What pebble's management port gives (its CA certificates and keys, made new at each start)."""
+    context = ssl._create_unverified_context()  # its management port's certificate is the listener's
+    with urllib.request.urlopen(f"https://{ca.address}:15000/{what}", context=context, timeout=30) as answer:
+        return answer.read()
+
+
 @pytest.fixture(scope="module")
 def roots(ca, tmp_path_factory):
-    """The root of pebble's issuing CA (made new at each start), from its management port."""
-    context = ssl._create_unverified_context()  # its management port's certificate is the listener's
-    with urllib.request.urlopen(f"https://{ca.address}:15000/roots/0", context=context, timeout=30) as answer:
-        pem = answer.read()
+    """The root of pebble's issuing CA."""
     path = tmp_path_factory.mktemp("pebble") / "root.pem"
-    path.write_bytes(pem)
+    path.write_bytes(management(ca, "roots/0"))
     return path
+
+
+class Responder:
+    """openssl ocsp on the CA's host, for pebble's intermediate CA (which issues the apps' certificates and
+    signs the answers): "good" for the certificates it was told of, "unknown" for any other."""
+
+    def __init__(self, ca):
+        self.ca = ca
+        ca.ssh(f"mkdir -p {OCSP_DIR} && : > {OCSP_DIR}/index.txt")
+        ca.ssh(f"cat > {OCSP_DIR}/ca.pem", stdin=management(ca, "intermediates/0").decode())
+        ca.ssh(f"umask 077 && cat > {OCSP_DIR}/key.pem", stdin=management(ca, "intermediate-keys/0").decode())
+        self.start()
+
+    def start(self):
+        """(Again:) openssl ocsp reads its index when it starts."""
+        self.ca.ssh("systemctl stop ocsp 2>/dev/null; systemd-run --unit=ocsp --collect openssl ocsp -ignore_err "
+                    f"-port {OCSP_PORT} -index {OCSP_DIR}/index.txt -CA {OCSP_DIR}/ca.pem -rsigner {OCSP_DIR}/ca.pem "
+                    f"-rkey {OCSP_DIR}/key.pem -ndays 1")
+
+        def listening():
+            return self.ca.ssh(f"ss -Hltn 'sport = :{OCSP_PORT}'", check=False).stdout.strip()
+        assert wait_for(listening, 30), self.ca.ssh("journalctl -u ocsp --no-pager | tail -20", check=False).stdout
+
+    def know(self, pem):
+        """A valid certificate in the responder's index (openssl ca's format), as the CA records what it issued."""
+        cert = x509.load_pem_x509_certificate(pem.encode())
+        number = f"{cert.serial_number:X}"
+        number = "0" * (len(number) % 2) + number  # whole bytes, as openssl writes and looks serials up
+        line = "\t".join(["V", cert.not_valid_after_utc.strftime("%y%m%d%H%M%SZ"), "", number,
+                          "unknown", "/CN=" + cert.extensions.get_extension_for_class(
+                              x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)[0]])
+        self.ca.ssh(f"cat >> {OCSP_DIR}/index.txt", stdin=line + "\n")
+        self.start()
+
+
+@pytest.fixture(scope="module")
+def responder(ca):
+    return Responder(ca)
+
+
+def stapled(host, name):
+    """What openssl s_client on this machine prints of the OCSP answer the host staples to its handshake."""
+    done = subprocess.run(["openssl", "s_client", "-connect", f"{host.address}:443", "-servername", name, "-status"],
+                          input="", capture_output=True, text=True, timeout=30, check=False)
+    return done.stdout.split("---")[0]
+
+
+def staples_the_cas_answer(host, name, responder, log):
+    """No answer is stapled while the responder does not know the certificate; once it does, mod_md fetches
+    the answer (its retries back off from 5 s) and Apache staples it: "good", for that certificate."""
+    assert "OCSP response: no response sent" in stapled(host, name)
+    pem = ssl.get_server_certificate((host.address, 443), timeout=20)
+    responder.know(pem)
+    assert wait_for(lambda: "Cert Status: good" in stapled(host, name), 240, step=3), (
+        stapled(host, name), host.ssh(log, check=False).stdout)
+    answered = re.findall(r"^\s*Serial Number: ([0-9A-F]+)$", stapled(host, name), re.M)
+    assert [int(serial, 16) for serial in answered] == [x509.load_pem_x509_certificate(pem.encode()).serial_number]
 
 
 def trusting(app_host, ca):
@@ -156,6 +222,11 @@ def test_the_first_certificate_is_the_cas_for_every_name_and_goes_live_by_itself
     assert get(app, 80, "/.well-known/md-status", headers={"Host": NAMES[0]}).status == 403
 
 
+def test_the_cas_ocsp_answer_is_stapled(app, responder, deployed):
+    """site_acme_stapling is on by default (right after the first certificate: mod_md's retries back off)."""
+    staples_the_cas_answer(app, NAMES[0], responder, "grep -h -i ocsp /var/log/apache2/error.log | tail -20")
+
+
 def test_a_second_run_changes_nothing(app, inventory, deployed):
     again = run_play(PLAYBOOK, inventory, variables())
     assert again.rc == 0 and again.changed == 0, again
@@ -196,12 +267,14 @@ def express_variables(**options):
                               "daemon": {"processes": 2, "threads": 4},
                               "options": {"https_port": 443, "server_name": XNAMES[0], "server_alias": XNAMES[1:],
                                           "acme_ca": f"https://{CA_NAME}:14000/dir", "acme_ca_root": CA_ROOT_ON_APP,
-                                          "acme_terms_agreed": True, "acme_contact": "ops@x.acme.test", **options}}]}
+                                          "acme_terms_agreed": True, "acme_contact": "ops@x.acme.test",
+                                          "acme_stapling": True, **options}}]}
 
 
-def test_an_express_app_gets_its_certificate_and_renews_it_under_load(xapp, roots, tmp_path):
+def test_an_express_app_gets_its_certificate_and_renews_it_under_load(xapp, roots, responder, tmp_path):
     """The express app's own Apache: the first certificate goes live by itself, a second run changes
-    nothing, the operator reads md-status on the host, and a forced renewal fails no request."""
+    nothing, the operator reads md-status on the host, the CA's OCSP answer is stapled (acme_stapling), and
+    a forced renewal fails no request."""
     inventory = xapp.inventory(tmp_path)
     refused = run_play(EXPRESS_PLAYBOOK, inventory, express_variables(acme_terms_agreed=False))
     assert refused.rc != 0 and "express_apps[xshop]: wsgi-express setup-server: error: --acme-ca needs " \
@@ -212,6 +285,7 @@ def test_an_express_app_gets_its_certificate_and_renews_it_under_load(xapp, root
     assert wait_for(lambda: curl(xapp, roots, XNAMES[0]).stdout == "200", 180, step=2), (
         curl(xapp, roots, XNAMES[0]), xapp.ssh(log, check=False).stdout)
     assert curl(xapp, roots, XNAMES[1]).stdout == "200"
+    staples_the_cas_answer(xapp, XNAMES[0], responder, log)
     assert xapp.ssh("systemctl is-active wsgi-express-xshop-md.path").stdout.strip() == "active"
     # taken by the app's Apache (mod_md may keep its job's state there)
     assert xapp.ssh(f"ls {XSTORE}/staging/*/pubcert.pem", check=False).returncode != 0, xapp.ssh(
@@ -234,7 +308,7 @@ def test_an_express_app_gets_its_certificate_and_renews_it_under_load(xapp, root
     assert curl(xapp, roots, XNAMES[1]).stdout == "200"
 
     plain = express_variables()
-    for key in ("acme_ca", "acme_ca_root", "acme_terms_agreed", "acme_contact"):
+    for key in ("acme_ca", "acme_ca_root", "acme_terms_agreed", "acme_contact", "acme_stapling"):
         del plain["express_apps"][0]["options"][key]
     del plain["express_apps"][0]["options"]["https_port"]
     dropped = run_play(EXPRESS_PLAYBOOK, inventory, plain)
