@@ -24,10 +24,14 @@ action until 2 s after it; "failed" is wrk's non-2xx responses plus its socket e
    Apache (site) or restart the app's service (express), on hosts of their own ("bdep-old-site",
    "bdep-old-express"): the same code change and rerun, timed without load, and the code change under
    load.
-3. For each mod_wsgi release (host "bdep-NNN", the site role with mod_wsgi_version), --reloads Apache
-   graceful reloads under wrk with WSGISocketRotation On (mod_wsgi's default, the role's) and then Off
-   (an experiment, in a configuration file of the benchmark's own): failed requests per reload; and a
-   5 s request in flight at a reload: its status and when it ended.
+3. For each mod_wsgi release (host "bdep-NNN", the site role with mod_wsgi_version), with the mod_wsgi
+   role's patch set and then without it (mod_wsgi_patches false, a build of its own; a release none of
+   the patches is for is built as published either way): under wrk, --reloads `systemctl reload apache2`
+   (what a renewal's path unit runs too), failed requests per reload; Debian's daily log rotation
+   (logrotate.service, with the state of a server whose Apache logs are due: its postrotate reloads
+   Apache); and a 5 s request in flight at a reload: its status and when it ended. Without the patch set
+   also with WSGISocketRotation Off (upstream's advice against these failures, mod_wsgi issue #929; in a
+   configuration file of the benchmark's own).
 The hosts are stopped at the end unless --keep.
 """
 import argparse
@@ -46,6 +50,9 @@ import yaml
 
 import lib
 from wrkload import Load
+
+sys.path.insert(0, str(lib.ROOT / ".collections"))
+from ansible_collections.wsgi.apache.plugins.filter.mod_wsgi_patches import select  # noqa: E402  pylint: disable=wrong-import-position
 
 sys.path.insert(0, str(lib.ROOT / "tests" / "integration"))
 import shop  # noqa: E402  pylint: disable=wrong-import-position
@@ -240,12 +247,18 @@ def previous_collection(directory):
     return str(where), commit[:10]
 
 
-def graceful(app, reloads):
-    """Failed requests of each of ``reloads`` Apache graceful reloads, and a 5 s request in flight at one."""
-    failed = []
-    while len(failed) < reloads:
-        result = under_load(app, lambda: (app.host.ssh("apachectl graceful"), time.sleep(6)))
-        failed.append(result["failed"])
+RELOAD = "systemctl reload apache2"
+# Debian's daily job, with the state of a server whose Apache logs were last rotated long ago: it rotates
+# them, then its postrotate reloads Apache.
+LOGROTATE = ("for log in /var/log/apache2/*.log; do printf '\"%s\" 2026-1-1-0:0:0\\n' \"$log\"; done"
+             " | sed '1i logrotate state -- version 2' > /var/lib/logrotate/status && systemctl start logrotate.service")
+
+
+def reloads(app, count):
+    """Failed requests of each of ``count`` reloads of Apache, of the daily log rotation, and a 5 s request
+    in flight at a reload."""
+    failed = [under_load(app, lambda: (app.host.ssh(RELOAD), time.sleep(6)))["failed"] for _ in range(count)]
+    rotated = under_load(app, lambda: (app.host.ssh(LOGROTATE), time.sleep(6)))["failed"]
     box = {}
 
     def slow():
@@ -255,10 +268,19 @@ def graceful(app, reloads):
     request = threading.Thread(target=slow)
     request.start()
     time.sleep(1)
-    app.host.ssh("apachectl graceful")
+    app.host.ssh(RELOAD)
     request.join(60)
     time.sleep(6)
-    return failed, box
+    return failed, rotated, box
+
+
+def patched(release):
+    """The names of the role's patches for the release."""
+    return [patch["name"] for patch in select(PATCHES, release)["apply"]]
+
+
+PATCHES = [str(path) for path in (lib.ROOT / "roles" / "mod_wsgi" / "files" / "patches").glob("*.patch")]
+PUBLISHED = "none (as published)"
 
 
 def report(rows):
@@ -287,7 +309,7 @@ def report(rows):
                 ", ".join(f"{r[0]} {r[3]} of {r[4]} ({r[7]} s)" for r in live))
 
 
-PARTS = ("changes", "previous", "django", "graceful")
+PARTS = ("changes", "previous", "django", "reloads")
 
 
 def main():
@@ -302,7 +324,7 @@ def main():
     if set(parts) - set(PARTS):
         parser.error(f"--only: {', '.join(sorted(set(parts) - set(PARTS)))} is not one of {', '.join(PARTS)}")
     lib.need_command("wrk", "wrk")
-    releases = args.releases.split(",") if "graceful" in parts else []
+    releases = args.releases.split(",") if "reloads" in parts else []
     release_hosts = {r: "bdep-" + r.replace(".", "") for r in releases}
     old_hosts = {role: "bdep-old-" + role for role in ROLES} if "previous" in parts else {}
     names = [*([ROLES["site"]["host"], ROLES["express"]["host"]] if "changes" in parts else []),
@@ -333,16 +355,26 @@ def main():
             for release, name in release_hosts.items():
                 directory = pathlib.Path(tmp) / name
                 directory.mkdir()
+                patches = patched(release)
                 app = App("site", hosts[name], directory, {"mod_wsgi_version": release})
-                for rotation in ("On", "Off"):  # mod_wsgi's default, and the experiment
-                    app.host.ssh(f"echo 'WSGISocketRotation {rotation}' > {lib.BENCH_CONF} && apachectl graceful")
+                # mod_wsgi's default WSGISocketRotation (the role's), and upstream's advice
+                for with_patches, rotation in ([(True, "On")] if patches else []) + [(False, "On"), (False, "Off")]:
+                    app.extra["mod_wsgi_patches"] = with_patches
+                    app.play()  # without the patch set: a build of its own, once
+                    app.host.ssh(f"echo 'WSGISocketRotation {rotation}' > {lib.BENCH_CONF} && {RELOAD}")
                     time.sleep(6)
-                    failed, slow = graceful(app, args.reloads)
-                    grace.append([release, rotation, " ".join(map(str, failed)),
+                    failed, rotated, slow = reloads(app, args.reloads)
+                    grace.append([release, ", ".join(patches) if with_patches else PUBLISHED,
+                                  rotation, " ".join(map(str, failed)), rotated,
                                   f"{slow.get('status') or 'no answer'} after {slow.get('after', 0):.1f} s"])
+                app.host.ssh(f"rm -f {lib.BENCH_CONF}")
             if grace:
-                print("\nApache graceful reloads under wrk -t2 -c16, site role, per mod_wsgi release")
-                lib.table(["mod_wsgi", "WSGISocketRotation", "failed per reload", "5 s request in flight"], grace)
+                print("\nApache reloads and the daily log rotation under wrk -t2 -c16, site role, per mod_wsgi release")
+                lib.table(["mod_wsgi", "patches", "WSGISocketRotation", "failed per reload", "failed at log rotation",
+                           "5 s request in flight"], grace)
+                lib.verdict("with the patch set, no reload or log rotation fails a request",
+                            all(set(row[3].split()) == {"0"} and row[4] == 0 for row in grace if row[1] != PUBLISHED),
+                            "; ".join(f"{row[0]}: {row[3]} / {row[4]}" for row in grace if row[1] != PUBLISHED))
     finally:
         if not args.keep:
             lib.stop(names)

@@ -74,24 +74,18 @@ def test_links_libpython_reported(tmp_path, capsys, build_module):
     assert result["libpython"]["path"]
 
 
-def test_sites_lists_the_enabled_sites_and_none_where_the_directory_is_missing(apache, capsys, tmp_path):
+@pytest.mark.parametrize("option, key, names", [("sites_dir", "sites", ["wsgi-b.conf", "000-default.conf"]),
+                                               ("mods_dir", "mods", ["wsgi.load", "mpm_event.load"])])
+def test_a_directory_of_enabled_names_is_listed_sorted_and_empty_where_it_is_missing(apache, capsys, tmp_path, option,
+                                                                                     key, names):
     apache.pop("libexec")
-    sites = tmp_path / "sites-enabled"
-    sites.mkdir()
-    for name in ("wsgi-b.conf", "000-default.conf"):
-        (sites / name).write_text("")
-    assert run_module(capsys, {**apache, "sites_dir": str(sites)})["apache"]["sites"] == ["000-default.conf", "wsgi-b.conf"]
-    assert run_module(capsys, {**apache, "sites_dir": str(tmp_path / "absent")})["apache"]["sites"] == []
-    assert "sites" not in run_module(capsys, apache)["apache"]
-
-
-def test_mods_lists_the_enabled_modules(apache, capsys, tmp_path):
-    apache.pop("libexec")
-    mods = tmp_path / "mods-enabled"
-    mods.mkdir()
-    for name in ("wsgi.load", "mpm_event.load"):
-        (mods / name).write_text("")
-    assert run_module(capsys, {**apache, "mods_dir": str(mods)})["apache"]["mods"] == ["mpm_event.load", "wsgi.load"]
+    enabled = tmp_path / "enabled"
+    enabled.mkdir()
+    for name in names:
+        (enabled / name).write_text("")
+    assert run_module(capsys, {**apache, option: str(enabled)})["apache"][key] == sorted(names)
+    assert run_module(capsys, {**apache, option: str(tmp_path / "absent")})["apache"][key] == []
+    assert key not in run_module(capsys, apache)["apache"]
 
 
 def test_installed_packages_are_those_dpkg_lists_as_installed(apache, capsys):
