@@ -1,50 +1,29 @@
 """Certificates from an ACME CA through Apache's mod_md (site_apps[].tls_acme, and an express app's acme_ca
-option), end to end against a real ACME server: Debian's pebble on a host of its own, whose CA only the client
-side of this test trusts (curl on this machine, and mod_md for pebble's own HTTPS through site_acme_ca_root or
-acme_ca_root).
+option), end to end against a real ACME server: Debian's pebble on a host of its own (acme_ca.py), whose CA
+only the client side of this test trusts (curl on this machine, and mod_md for pebble's own HTTPS through
+site_acme_ca_root or acme_ca_root).
 
-pebble validates the http-01 challenges on the app hosts' port 80, where mod_md answers them, and resolves
-the apps' names through its host's /etc/hosts. The first certificate goes live by itself (a path unit sees it
-staged and reloads Apache); a renewal, forced by a renew window longer than the certificate's life, does the
-same under load and fails no request. The certificates name an OCSP responder beside pebble (which has none
-of its own): openssl's, signing with pebble's intermediate CA, and mod_md staples its answers.
+pebble validates the http-01 challenges on the app hosts' port 80, where mod_md answers them. The first
+certificate goes live by itself (a path unit sees it staged and reloads Apache); a renewal, forced by a renew
+window longer than the certificate's life, does the same under load and fails no request. The certificates
+name an OCSP responder beside pebble, and mod_md staples its answers.
 """
 import json
 import re
-import ssl
 import subprocess
-import urllib.request
 
 import pytest
-from cryptography import x509
 
+from acme_ca import CA_ROOT_ON_APP, DIRECTORY, Responder, management, served_pem, served_serial, start, trusting
 from conftest import ROOT, run_play
 from helpers import files_digest, get, load, wait_for
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "site.yml"
 EXPRESS_PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "express.yml"
 PROBE = str(ROOT / "tests" / "integration" / "apps" / "probe")
-CA_NAME = "acme-ca.test"
 NAMES = ["app.acme.test", "www.app.acme.test"]
 XNAMES = ["x.acme.test", "api.x.acme.test"]  # the express app's
 XSTORE = "/srv/wsgi-express/xshop/server/md"
-CA_ROOT_ON_APP = "/etc/ssl/acme-test-listener-ca.pem"
-OCSP_PORT = 4002
-OCSP_DIR = "/etc/pebble/ocsp"
-# pebble's own HTTPS (the ACME API) with a certificate of a CA made here, and its validations on port 80
-PEBBLE = {"pebble": {"listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
-                     "certificate": "/etc/pebble/listener.crt", "privateKey": "/etc/pebble/listener.key",
-                     "httpPort": 80, "tlsPort": 443, "ocspResponderURL": f"http://{CA_NAME}:{OCSP_PORT}", "externalAccountBindingRequired": False}}
-LISTENER_CERT = f"""set -e
-mkdir -p /etc/pebble && cd /etc/pebble
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=acme-test-listener-ca \\
-  -keyout ca.key -out ca.crt 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN={CA_NAME} -keyout listener.key \\
-  -out listener.csr 2>/dev/null
-printf 'subjectAltName=DNS:{CA_NAME}\\n' > listener.ext
-openssl x509 -req -in listener.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile listener.ext \\
-  -out listener.crt 2>/dev/null
-"""
 
 
 @pytest.fixture(scope="module")
@@ -54,28 +33,9 @@ def hosts(start_host):
 
 @pytest.fixture(scope="module")
 def ca(hosts):
-    """pebble running on its host, its app-facing names resolving to the app host."""
+    """pebble running on its host, the apps' names resolving to their hosts."""
     ca_host, app, xapp = hosts
-    ca_host.ssh("apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
-                "--no-install-recommends pebble openssl >/dev/null", timeout=600)
-    ca_host.ssh(LISTENER_CERT)
-    ca_host.ssh("cat > /etc/pebble/config.json", stdin=json.dumps(PEBBLE))
-    ca_host.ssh(f"echo '{app.address} {' '.join(NAMES)}' >> /etc/hosts")
-    ca_host.ssh(f"echo '{xapp.address} {' '.join(XNAMES)}' >> /etc/hosts")
-    ca_host.ssh("systemd-run --unit=pebble -E PEBBLE_VA_NOSLEEP=1 -E PEBBLE_WFE_NONCEREJECT=0 "
-                "/usr/bin/pebble -config /etc/pebble/config.json")
-
-    def listening():
-        return ca_host.ssh("ss -Hltn 'sport = :14000'", check=False).stdout.strip()
-    assert wait_for(listening, 30), ca_host.ssh("journalctl -u pebble --no-pager | tail -20", check=False).stdout
-    return ca_host
-
-
-def management(ca, what):
-    """What pebble's management port gives (its CA certificates and keys, made new at each start)."""
-    context = ssl._create_unverified_context()  # its management port's certificate is the listener's
-    with urllib.request.urlopen(f"https://{ca.address}:15000/{what}", context=context, timeout=30) as answer:
-        return answer.read()
+    return start(ca_host, {app.address: NAMES, xapp.address: XNAMES})
 
 
 @pytest.fixture(scope="module")
@@ -84,39 +44,6 @@ def roots(ca, tmp_path_factory):
     path = tmp_path_factory.mktemp("pebble") / "root.pem"
     path.write_bytes(management(ca, "roots/0"))
     return path
-
-
-class Responder:
-    """openssl ocsp on the CA's host, for pebble's intermediate CA (which issues the apps' certificates and
-    signs the answers): "good" for the certificates it was told of, "unknown" for any other."""
-
-    def __init__(self, ca):
-        self.ca = ca
-        ca.ssh(f"mkdir -p {OCSP_DIR} && : > {OCSP_DIR}/index.txt")
-        ca.ssh(f"cat > {OCSP_DIR}/ca.pem", stdin=management(ca, "intermediates/0").decode())
-        ca.ssh(f"umask 077 && cat > {OCSP_DIR}/key.pem", stdin=management(ca, "intermediate-keys/0").decode())
-        self.start()
-
-    def start(self):
-        """(Again:) openssl ocsp reads its index when it starts."""
-        self.ca.ssh("systemctl stop ocsp 2>/dev/null; systemd-run --unit=ocsp --collect openssl ocsp -ignore_err "
-                    f"-port {OCSP_PORT} -index {OCSP_DIR}/index.txt -CA {OCSP_DIR}/ca.pem -rsigner {OCSP_DIR}/ca.pem "
-                    f"-rkey {OCSP_DIR}/key.pem -ndays 1")
-
-        def listening():
-            return self.ca.ssh(f"ss -Hltn 'sport = :{OCSP_PORT}'", check=False).stdout.strip()
-        assert wait_for(listening, 30), self.ca.ssh("journalctl -u ocsp --no-pager | tail -20", check=False).stdout
-
-    def know(self, pem):
-        """A valid certificate in the responder's index (openssl ca's format), as the CA records what it issued."""
-        cert = x509.load_pem_x509_certificate(pem.encode())
-        number = f"{cert.serial_number:X}"
-        number = "0" * (len(number) % 2) + number  # whole bytes, as openssl writes and looks serials up
-        line = "\t".join(["V", cert.not_valid_after_utc.strftime("%y%m%d%H%M%SZ"), "", number,
-                          "unknown", "/CN=" + cert.extensions.get_extension_for_class(
-                              x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)[0]])
-        self.ca.ssh(f"cat >> {OCSP_DIR}/index.txt", stdin=line + "\n")
-        self.start()
 
 
 @pytest.fixture(scope="module")
@@ -135,19 +62,11 @@ def staples_the_cas_answer(host, name, responder, log):
     """No answer is stapled while the responder does not know the certificate; once it does, mod_md fetches
     the answer (its retries back off from 5 s) and Apache staples it: "good", for that certificate."""
     assert "OCSP response: no response sent" in stapled(host, name)
-    pem = ssl.get_server_certificate((host.address, 443), timeout=20)
-    responder.know(pem)
+    responder.know(served_pem(host))
     assert wait_for(lambda: "Cert Status: good" in stapled(host, name), 240, step=3), (
         stapled(host, name), host.ssh(log, check=False).stdout)
     answered = re.findall(r"^\s*Serial Number: ([0-9A-F]+)$", stapled(host, name), re.M)
-    assert [int(serial, 16) for serial in answered] == [x509.load_pem_x509_certificate(pem.encode()).serial_number]
-
-
-def trusting(app_host, ca):
-    """An app host that resolves the CA's name, and trusts the CA of pebble's own HTTPS."""
-    app_host.ssh(f"echo '{ca.address} {CA_NAME}' >> /etc/hosts")
-    app_host.ssh(f"cat > {CA_ROOT_ON_APP}", stdin=ca.ssh("cat /etc/pebble/ca.crt").stdout)
-    return app_host
+    assert [int(number, 16) for number in answered] == [served_serial(host)]
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +88,7 @@ def variables(**settings):
     return {"site_apps": [{"name": "shop", "server_name": NAMES[0], "server_aliases": NAMES[1:], "port": 80,
                            "https_port": 443, "tls_acme": True, "src": PROBE, "wsgi_script": "app.wsgi",
                            "health_url": "/env", "daemon": {"processes": 2, "threads": 4}}],
-            "site_acme_ca": f"https://{CA_NAME}:14000/dir", "site_acme_ca_root": CA_ROOT_ON_APP,
+            "site_acme_ca": DIRECTORY, "site_acme_ca_root": CA_ROOT_ON_APP,
             "site_acme_terms_agreed": True, "site_acme_contact": "ops@app.acme.test", **settings}
 
 
@@ -178,13 +97,6 @@ def curl(app, roots, name, path="/env"):
     return subprocess.run(["curl", "-sS", "--max-time", "20", "--cacert", str(roots), "--resolve",
                            f"{name}:443:{app.address}", "-o", "/dev/null", "-w", "%{http_code}", f"https://{name}{path}"],
                           capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
-
-
-def serial(app):
-    """The serial number of the certificate the app's HTTPS vhost serves (not verified)."""
-    pem = ssl.get_server_certificate((app.address, 443), timeout=20)
-    return subprocess.run(["openssl", "x509", "-noout", "-serial"], input=pem, capture_output=True, text=True,
-                          check=True).stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -236,12 +148,12 @@ def renewed_under_load(host, forced_renewal, label):
     """wrk on the host's HTTPS port while forced_renewal() runs a play with a renew window longer than the
     certificate's life (mod_md renews at once, after the play's reload): whether the served certificate
     changed within 3 minutes, and wrk's counts."""
-    before = serial(host)
+    before = served_serial(host)
     running = load(host, 443, https=True)
     try:
         forced = forced_renewal()
         assert forced.rc == 0, forced
-        renewed = wait_for(lambda: serial(host) != before, 180, step=2)
+        renewed = wait_for(lambda: served_serial(host) != before, 180, step=2)
     finally:
         counts = running.stop()
     print(f"{label}: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket errors of {counts['requests']} "
@@ -266,7 +178,7 @@ def express_variables(**options):
     return {"express_apps": [{"name": "xshop", "src": PROBE, "entry": "app.wsgi", "port": 80, "health_url": "/env",
                               "daemon": {"processes": 2, "threads": 4},
                               "options": {"https_port": 443, "server_name": XNAMES[0], "server_alias": XNAMES[1:],
-                                          "acme_ca": f"https://{CA_NAME}:14000/dir", "acme_ca_root": CA_ROOT_ON_APP,
+                                          "acme_ca": DIRECTORY, "acme_ca_root": CA_ROOT_ON_APP,
                                           "acme_terms_agreed": True, "acme_contact": "ops@x.acme.test",
                                           "acme_stapling": True, **options}}]}
 
