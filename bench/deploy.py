@@ -24,14 +24,17 @@ action until 2 s after it; "failed" is wrk's non-2xx responses plus its socket e
    Apache (site) or restart the app's service (express), on hosts of their own ("bdep-old-site",
    "bdep-old-express"): the same code change and rerun, timed without load, and the code change under
    load.
-3. For each mod_wsgi release (host "bdep-NNN", the site role with mod_wsgi_version), with the mod_wsgi
-   role's patch set and then without it (mod_wsgi_patches false, a build of its own; a release none of
-   the patches is for is built as published either way): under wrk, --reloads `systemctl reload apache2`
-   (what a renewal's path unit runs too), failed requests per reload; Debian's daily log rotation
-   (logrotate.service, with the state of a server whose Apache logs are due: its postrotate reloads
-   Apache); and a 5 s request in flight at a reload: its status and when it ended. Without the patch set
-   also with WSGISocketRotation Off (upstream's advice against these failures, mod_wsgi issue #929; in a
-   configuration file of the benchmark's own).
+3. For each mod_wsgi release (host "bdep-NNN", the site role with mod_wsgi_version and an app whose
+   certificate comes from an ACME CA: pebble on "bdep-ca", tests/integration/acme_ca.py), with the mod_wsgi
+   role's patch set and then without it (mod_wsgi_patches false, a build of its own; a release none of the
+   patches is for is built as published either way): under wrk, --reloads `systemctl reload apache2`,
+   failed requests per reload; Debian's daily log rotation (logrotate.service, with the state of a server
+   whose Apache logs are due: its postrotate reloads Apache); a certificate renewal (forced by a renew
+   window longer than the certificate's life; wrk on the HTTPS port until the new certificate is served);
+   and a 5 s request in flight at a reload: its status and when it ended. Each with the event MPM (the
+   default) and the worker MPM (mod_wsgi_apache_mpm), whose reloads reset no kept-alive connection; without
+   the patch set also with WSGISocketRotation Off (upstream's advice against these failures, mod_wsgi issue
+   #929; in a configuration file of the benchmark's own).
 The hosts are stopped at the end unless --keep.
 """
 import argparse
@@ -39,6 +42,7 @@ import json
 import pathlib
 import secrets
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -55,6 +59,7 @@ sys.path.insert(0, str(lib.ROOT / ".collections"))
 from ansible_collections.wsgi.apache.plugins.filter.mod_wsgi_patches import select  # noqa: E402  pylint: disable=wrong-import-position
 
 sys.path.insert(0, str(lib.ROOT / "tests" / "integration"))
+import acme_ca  # noqa: E402  pylint: disable=wrong-import-position
 import shop  # noqa: E402  pylint: disable=wrong-import-position
 
 PROBE = lib.ROOT / "tests" / "integration" / "apps" / "probe"
@@ -80,7 +85,7 @@ DAEMON = {"processes": 2, "threads": 4, "eviction_timeout": 30}
 class App:
     """The probe app of one role on its host, deployed by the role's play from a copy here."""
 
-    def __init__(self, role, host, directory, extra=None, collections=None):
+    def __init__(self, role, host, directory, extra=None, collections=None, entry=None):
         self.spec, self.host = ROLES[role], host
         self.env = {"ANSIBLE_COLLECTIONS_PATH": collections} if collections else None
         self.inventory = lib.inventory([host], directory)
@@ -88,7 +93,7 @@ class App:
         shutil.copytree(PROBE, self.src)
         (self.src / "requirements.txt").write_text("# none yet\n")
         self.entry = {**self.spec["app"], "src": str(self.src), "requirements": "requirements.txt",
-                      "health_url": "/env", "daemon": dict(DAEMON)}
+                      "health_url": "/env", "daemon": dict(DAEMON), **(entry or {})}
         if collections:  # 0.1.0 had no health check
             del self.entry["health_url"]
         self.extra = dict(extra or {})
@@ -96,8 +101,9 @@ class App:
         self.new_code()
         self.play()
 
-    def url(self, path="/env"):
-        return f"http://{self.host.address}:{self.spec['port']}{path}"
+    def url(self, path="/env", https=False):
+        return (f"https://{self.host.address}:{self.entry['https_port']}{path}" if https
+                else f"http://{self.host.address}:{self.entry['port']}{path}")
 
     def new_code(self):
         self.version += 1
@@ -254,11 +260,35 @@ LOGROTATE = ("for log in /var/log/apache2/*.log; do printf '\"%s\" 2026-1-1-0:0:
              " | sed '1i logrotate state -- version 2' > /var/lib/logrotate/status && systemctl start logrotate.service")
 
 
+def renewal(app):
+    """A renewal by mod_md, forced by a renew window longer than the certificate's life: the play, then the
+    wait (bounded) until Apache serves the new certificate, which the path unit's reload puts live."""
+    before = acme_ca.served_serial(app.host)
+    app.extra["site_acme_renew_window"] = "3650d"
+    app.play()
+    del app.extra["site_acme_renew_window"]
+    if not lib.wait_for(lambda: acme_ca.served_serial(app.host) != before, 180, step=1):
+        raise SystemExit(f"{app.host.name}: no renewed certificate served within 180 s")
+    time.sleep(3)
+
+
+def wrk_counts(app, action, https=False):
+    """"non-2xx / socket errors" of wrk while action() runs."""
+    running = Load(app.url(https=https))
+    try:
+        action()
+    finally:
+        counts = running.stop()
+    return f"{counts['non_2xx']} / {counts['socket_errors']}"
+
+
 def reloads(app, count):
-    """Failed requests of each of ``count`` reloads of Apache, of the daily log rotation, and a 5 s request
-    in flight at a reload."""
-    failed = [under_load(app, lambda: (app.host.ssh(RELOAD), time.sleep(6)))["failed"] for _ in range(count)]
-    rotated = under_load(app, lambda: (app.host.ssh(LOGROTATE), time.sleep(6)))["failed"]
+    """wrk's non-2xx answers and socket errors through each of ``count`` reloads of Apache, the daily log
+    rotation and a certificate renewal (on the HTTPS port), and a 5 s request in flight at a reload."""
+    failed = [wrk_counts(app, lambda: (app.host.ssh(RELOAD), time.sleep(6))) for _ in range(count)]
+    rotated = wrk_counts(app, lambda: (app.host.ssh(LOGROTATE), time.sleep(6)))
+    renewed = wrk_counts(app, lambda: renewal(app), https=True)
+    app.play()  # the app's own renew window again
     box = {}
 
     def slow():
@@ -271,7 +301,7 @@ def reloads(app, count):
     app.host.ssh(RELOAD)
     request.join(60)
     time.sleep(6)
-    return failed, rotated, box
+    return [", ".join(failed), rotated, renewed, f"{box.get('status') or 'no answer'} after {box.get('after', 0):.1f} s"]
 
 
 def patched(release):
@@ -281,6 +311,10 @@ def patched(release):
 
 PATCHES = [str(path) for path in (lib.ROOT / "roles" / "mod_wsgi" / "files" / "patches").glob("*.patch")]
 PUBLISHED = "none (as published)"
+
+
+def acme_name(host_name):
+    return f"{host_name}.acme.test"
 
 
 def report(rows):
@@ -326,9 +360,10 @@ def main():
     lib.need_command("wrk", "wrk")
     releases = args.releases.split(",") if "reloads" in parts else []
     release_hosts = {r: "bdep-" + r.replace(".", "") for r in releases}
+    ca_host = ["bdep-ca"] if releases else []
     old_hosts = {role: "bdep-old-" + role for role in ROLES} if "previous" in parts else {}
     names = [*([ROLES["site"]["host"], ROLES["express"]["host"]] if "changes" in parts else []),
-             *old_hosts.values(), *(["bdep-db", "bdep-shop"] if "django" in parts else []), *release_hosts.values()]
+             *old_hosts.values(), *(["bdep-db", "bdep-shop"] if "django" in parts else []), *release_hosts.values(), *ca_host]
     hosts = dict(zip(names, lib.hosts(names, args.fresh)))
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -352,29 +387,46 @@ def main():
             if rows:
                 report(rows)
             grace = []
+            if ca_host:
+                acme_ca.start(hosts["bdep-ca"], {hosts[name].address: [acme_name(name)] for name in release_hosts.values()})
+                # pebble's root only (mod_md's stand-in certificate, until the first comes, is refused); by address
+                issued = ssl.create_default_context(cadata=acme_ca.management(hosts["bdep-ca"], "roots/0").decode())
+                issued.check_hostname = False
             for release, name in release_hosts.items():
                 directory = pathlib.Path(tmp) / name
                 directory.mkdir()
                 patches = patched(release)
-                app = App("site", hosts[name], directory, {"mod_wsgi_version": release})
-                # mod_wsgi's default WSGISocketRotation (the role's), and upstream's advice
-                for with_patches, rotation in ([(True, "On")] if patches else []) + [(False, "On"), (False, "Off")]:
-                    app.extra["mod_wsgi_patches"] = with_patches
+                app = App("site", acme_ca.trusting(hosts[name], hosts["bdep-ca"]), directory,
+                          {"mod_wsgi_version": release, "site_acme_ca": acme_ca.DIRECTORY,
+                           "site_acme_ca_root": acme_ca.CA_ROOT_ON_APP, "site_acme_terms_agreed": True,
+                           "site_acme_contact": "ops@acme.test"},
+                          entry={"server_name": acme_name(name), "port": 80, "https_port": 443, "tls_acme": True})
+                if not lib.wait_for(lambda: lib.get_status(app.url(https=True), context=issued) == 200, 180, step=1):
+                    raise SystemExit(f"{name}: no certificate from the ACME CA within 180 s")
+                # the patch set (if any is for the release) and without it, each with the event MPM (the default)
+                # and the worker MPM; without it also upstream's advice, WSGISocketRotation Off (On is the default)
+                for with_patches, mpm, rotation in (
+                        ([(True, "event", "On"), (True, "worker", "On")] if patches else [])
+                        + [(False, "event", "On"), (False, "worker", "On"), (False, "event", "Off")]):
+                    app.extra.update(mod_wsgi_patches=with_patches, mod_wsgi_apache_mpm=mpm)
                     app.play()  # without the patch set: a build of its own, once
                     app.host.ssh(f"echo 'WSGISocketRotation {rotation}' > {lib.BENCH_CONF} && {RELOAD}")
                     time.sleep(6)
-                    failed, rotated, slow = reloads(app, args.reloads)
-                    grace.append([release, ", ".join(patches) if with_patches else PUBLISHED,
-                                  rotation, " ".join(map(str, failed)), rotated,
-                                  f"{slow.get('status') or 'no answer'} after {slow.get('after', 0):.1f} s"])
+                    grace.append([release, ", ".join(patches) if with_patches else PUBLISHED, mpm, rotation,
+                                  *reloads(app, args.reloads)])
                 app.host.ssh(f"rm -f {lib.BENCH_CONF}")
             if grace:
                 print("\nApache reloads and the daily log rotation under wrk -t2 -c16, site role, per mod_wsgi release")
-                lib.table(["mod_wsgi", "patches", "WSGISocketRotation", "failed per reload", "failed at log rotation",
-                           "5 s request in flight"], grace)
-                lib.verdict("with the patch set, no reload or log rotation fails a request",
-                            all(set(row[3].split()) == {"0"} and row[4] == 0 for row in grace if row[1] != PUBLISHED),
-                            "; ".join(f"{row[0]}: {row[3]} / {row[4]}" for row in grace if row[1] != PUBLISHED))
+                lib.table(["mod_wsgi", "patches", "MPM", "WSGISocketRotation", "each reload: non-2xx / socket errors",
+                           "log rotation", "renewal (HTTPS)", "5 s request in flight"], grace)
+                patched_rows = [row for row in grace if row[1] != PUBLISHED]
+                lib.verdict("with the patch set, no reload, log rotation or renewal answers a non-2xx",
+                            all(part.startswith("0 /") for row in patched_rows for part in [*row[4].split(", "), *row[5:7]]),
+                            "; ".join(f"{row[0]} {row[2]}: {row[4]}; {row[5]}; {row[6]}" for row in patched_rows))
+                lib.verdict("with the patch set and the worker MPM, none fails a request (no socket error either)",
+                            all(part == "0 / 0" for row in patched_rows if row[2] == "worker"
+                                for part in [*row[4].split(", "), *row[5:7]]),
+                            "; ".join(f"{row[0]}: {row[4]}; {row[5]}; {row[6]}" for row in patched_rows if row[2] == "worker"))
     finally:
         if not args.keep:
             lib.stop(names)

@@ -217,6 +217,10 @@ def _acme(app, where, settings):
     if not settings.get("acme_terms_agreed"):
         yield ("%s.tls_acme asks the ACME CA for a certificate, and site_acme_terms_agreed is false: read the terms "
                "of service of site_acme_ca's CA, then set site_acme_terms_agreed to true" % where)
+    if not settings.get("acme_contact"):
+        yield ("%s.tls_acme asks the ACME CA for a certificate, and site_acme_contact is empty: mod_md opens the "
+               "account at the CA only with a contact address (MDContactEmail), and without one no certificate ever "
+               "comes; set site_acme_contact to an e-mail address that reads the CA's notices" % where)
     for name in _names(app):
         if not isinstance(name, str) or host_name_error(name, wildcards=True):
             continue  # said above

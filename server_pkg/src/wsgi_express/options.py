@@ -300,7 +300,8 @@ ROWS = (
         "graceful restart. Kept in SERVER_ROOT/md; what mod_md knows of it, as JSON, at "
         "/.well-known/md-status for a request from this machine.", group=ACME, needs=("md", "host"),
         requires=NEEDS_HTTPS + (("server_name", "the name the certificate is for"),
-                                ("acme_terms_agreed", "read the CA's terms of service first"))),
+                                ("acme_terms_agreed", "read the CA's terms of service first"),
+                                ("acme_contact", "mod_md opens the account at the CA only with a contact address"))),
     Row("--acme-terms-agreed", FLAG, "You agree to the terms of service of the --acme-ca CA (MDCertificateAgreement "
         "accepted).", group=ACME, requires=NEEDS_ACME),
     Row("--acme-contact", Kind("EMAIL"), "The email address of the account at the CA (MDContactEmail), for its "

@@ -50,17 +50,20 @@ def test_site_refusals(tmp_path, keys, words):
 
 
 ACME = {"tls_acme": True, "https_port": 443}
+AGREED = {"acme_terms_agreed": True, "acme_contact": "ops@blog.example"}
 
 
 @pytest.mark.parametrize("keys, settings, words", [
-    ({"tls_acme": True}, {"acme_terms_agreed": True}, ["site_apps[blog].tls_acme needs https_port"]),
-    (ACME, {}, ["site_apps[blog].tls_acme asks the ACME CA", "site_acme_terms_agreed is false",
-                "set site_acme_terms_agreed to true"]),
-    (dict(ACME, tls_certificate="/c", tls_certificate_key="/k"), {"acme_terms_agreed": True},
+    ({"tls_acme": True}, AGREED, ["site_apps[blog].tls_acme needs https_port"]),
+    (ACME, {"acme_contact": "ops@blog.example"}, ["site_apps[blog].tls_acme asks the ACME CA",
+                                                  "site_acme_terms_agreed is false", "set site_acme_terms_agreed to true"]),
+    (ACME, {"acme_terms_agreed": True}, ["site_apps[blog].tls_acme asks the ACME CA", "site_acme_contact is empty",
+                                         "set site_acme_contact to an e-mail address"]),
+    (dict(ACME, tls_certificate="/c", tls_certificate_key="/k"), AGREED,
      ["give tls_certificate and tls_certificate_key, or tls_acme", "not both"]),
-    (dict(ACME, server_aliases=["*.blog.example"]), {"acme_terms_agreed": True},
+    (dict(ACME, server_aliases=["*.blog.example"]), AGREED,
      ['site_apps[blog].tls_acme: "*.blog.example" cannot be validated over HTTP', "leave it out of server_aliases"]),
-    (dict(ACME, server_aliases=["192.0.2.7"]), {"acme_terms_agreed": True},
+    (dict(ACME, server_aliases=["192.0.2.7"]), AGREED,
      ['site_apps[blog].tls_acme: "192.0.2.7" cannot be validated over HTTP']),
 ])
 def test_acme_refusals(tmp_path, keys, settings, words):
@@ -71,9 +74,8 @@ def test_acme_refusals(tmp_path, keys, settings, words):
 
 
 def test_acme_apps_pass_with_the_terms_agreed_also_from_the_defaults(tmp_path):
-    assert app_errors([site(tmp_path, **ACME, server_aliases=["www.blog.example"])], "site",
-                      {"acme_terms_agreed": True}) == []
-    assert app_errors([site(tmp_path, https_port=443)], "site", {"tls_acme": True, "acme_terms_agreed": False})[0] \
+    assert app_errors([site(tmp_path, **ACME, server_aliases=["www.blog.example"])], "site", AGREED) == []
+    assert app_errors([site(tmp_path, https_port=443)], "site", dict(AGREED, tls_acme=True, acme_terms_agreed=False))[0] \
         .startswith("site_apps[blog].tls_acme asks the ACME CA")
 
 
