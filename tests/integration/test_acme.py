@@ -109,12 +109,16 @@ def deployed(app, inventory, roots):
     return result
 
 
-def test_terms_not_agreed_are_refused_before_anything_changes(app, inventory):
+@pytest.mark.parametrize("missing, said", [
+    ({"site_acme_terms_agreed": False}, "site_acme_terms_agreed is false"),
+    ({"site_acme_contact": ""}, "site_acme_contact is empty"),  # mod_md would never get a certificate
+])
+def test_terms_not_agreed_or_no_contact_are_refused_before_anything_changes(app, inventory, missing, said):
     before = files_digest(app)
-    result = run_play(PLAYBOOK, inventory, variables(site_acme_terms_agreed=False))
+    result = run_play(PLAYBOOK, inventory, variables(**missing))
     assert result.rc != 0
-    assert "site_apps[shop].tls_acme asks the ACME CA for a certificate, and site_acme_terms_agreed is false" in \
-        result.output, result
+    assert f"site_apps[shop].tls_acme asks the ACME CA for a certificate, and {said}" in " ".join(result.output.split()), \
+        result
     assert files_digest(app) == before
 
 
