@@ -268,7 +268,9 @@ def renewal(app):
     app.play()
     del app.extra["site_acme_renew_window"]
     if not lib.wait_for(lambda: acme_ca.served_serial(app.host) != before, 180, step=1):
-        raise SystemExit(f"{app.host.name}: no renewed certificate served within 180 s")
+        raise SystemExit(f"{app.host.name}: no renewed certificate served within 180 s:\n" + app.host.ssh(
+            "grep -h 'md\\[\\|md:\\|AH100' /var/log/apache2/error.log | tail -15; ls -lR /var/lib/apache2/md/staging; "
+            "journalctl -u wsgi-apache-md.service --no-pager | tail -8", check=False).stdout)
     time.sleep(3)
 
 
