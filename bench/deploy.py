@@ -287,7 +287,7 @@ def wrk_counts(app, action, https=False):
 def reloads(app, count):
     """wrk's non-2xx answers and socket errors through each of ``count`` reloads of Apache, the daily log
     rotation and a certificate renewal (on the HTTPS port), and a 5 s request in flight at a reload."""
-    failed = [wrk_counts(app, lambda: (app.host.ssh(RELOAD), time.sleep(6))) for _ in range(count)]
+    failed = [wrk_counts(app, lambda: (app.host.ssh(RELOAD), time.sleep(6))) for dummy in range(count)]
     rotated = wrk_counts(app, lambda: (app.host.ssh(LOGROTATE), time.sleep(6)))
     renewed = wrk_counts(app, lambda: renewal(app), https=True)
     app.play()  # the app's own renew window again

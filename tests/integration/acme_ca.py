@@ -54,9 +54,15 @@ def start(ca_host, names):
         ca_host.ssh(f"echo '{address} {' '.join(resolved)}' >> /etc/hosts")
     ca_host.ssh("systemd-run --unit=pebble -E PEBBLE_VA_NOSLEEP=1 -E PEBBLE_WFE_NONCEREJECT=0 "
                 "/usr/bin/pebble -config /etc/pebble/config.json")
-    until(lambda: ca_host.ssh("ss -Hltn 'sport = :14000'", check=False).stdout.strip(), 30,
-          lambda: ca_host.ssh("journalctl -u pebble --no-pager | tail -20", check=False).stdout)
+    listening(ca_host, 14000, "pebble")
     return ca_host
+
+
+def listening(host, port, unit):
+    """Wait (bounded) until something listens on the host's TCP port; else fail with the unit's journal."""
+    def found():
+        return host.ssh(f"ss -Hltn 'sport = :{port}'", check=False).stdout.strip()
+    until(found, 30, lambda: host.ssh(f"journalctl -u {unit} --no-pager | tail -20", check=False).stdout)
 
 
 def management(ca, what):
@@ -99,10 +105,7 @@ class Responder:
         self.ca.ssh("systemctl stop ocsp 2>/dev/null; systemd-run --unit=ocsp --collect openssl ocsp -ignore_err "
                     f"-port {OCSP_PORT} -index {OCSP_DIR}/index.txt -CA {OCSP_DIR}/ca.pem -rsigner {OCSP_DIR}/ca.pem "
                     f"-rkey {OCSP_DIR}/key.pem -ndays 1")
-
-        def listening():
-            return self.ca.ssh(f"ss -Hltn 'sport = :{OCSP_PORT}'", check=False).stdout.strip()
-        until(listening, 30, lambda: self.ca.ssh("journalctl -u ocsp --no-pager | tail -20", check=False).stdout)
+        listening(self.ca, OCSP_PORT, "ocsp")
 
     def know(self, pem):
         """A valid certificate in the responder's index (openssl ca's format), as the CA records what it issued."""

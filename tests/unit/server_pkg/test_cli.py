@@ -81,8 +81,8 @@ CASES = [
     (["start-server", "{script}", "--https-port", "8443", "--server-name", "app.test", "--acme-ca", "https://ca.test/dir"],
      "--acme-ca needs --acme-terms-agreed: read the CA's terms of service first"),
     (["start-server", "{script}", "--https-port", "8443", "--server-name", "app.test", "--acme-ca", "https://ca.test/dir",
-      "--acme-terms-agreed"], "--acme-ca needs --acme-contact: mod_md opens the account at the CA only with a contact "
-                               "address"),
+      "--acme-terms-agreed"],
+     "--acme-ca needs --acme-contact: mod_md opens the account at the CA only with a contact address"),
     (["start-server", "{script}", "--acme-terms-agreed"], "--acme-terms-agreed needs --acme-ca"),
     (["start-server", "{script}", "--https-port", "8443", "--server-name", "app.test", "--server-alias", "*.app.test",
       "--acme-ca", "https://ca.test/dir", "--acme-terms-agreed", "--acme-contact", "ops@app.test"],

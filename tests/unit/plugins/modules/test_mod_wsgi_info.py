@@ -74,8 +74,10 @@ def test_links_libpython_reported(tmp_path, capsys, build_module):
     assert result["libpython"]["path"]
 
 
-@pytest.mark.parametrize("option, key, names", [("sites_dir", "sites", ["wsgi-b.conf", "000-default.conf"]),
-                                               ("mods_dir", "mods", ["wsgi.load", "mpm_event.load"])])
+@pytest.mark.parametrize("option, key, names", [
+    ("sites_dir", "sites", ["wsgi-b.conf", "000-default.conf"]),
+    ("mods_dir", "mods", ["wsgi.load", "mpm_event.load"]),
+])
 def test_a_directory_of_enabled_names_is_listed_sorted_and_empty_where_it_is_missing(apache, capsys, tmp_path, option,
                                                                                      key, names):
     apache.pop("libexec")
