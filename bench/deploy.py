@@ -263,11 +263,11 @@ LOGROTATE = ("for log in /var/log/apache2/*.log; do printf '\"%s\" 2026-1-1-0:0:
 def renewal(app):
     """A renewal by mod_md, forced by a renew window longer than the certificate's life: the play, then the
     wait (bounded) until Apache serves the new certificate, which the path unit's reload puts live."""
-    before = acme_ca.served_serial(app.host)
-    app.extra["site_acme_renew_window"] = "3650d"
-    app.play()
-    del app.extra["site_acme_renew_window"]
-    if not lib.wait_for(lambda: acme_ca.served_serial(app.host) != before, 180, step=1):
+    def force():
+        app.extra["site_acme_renew_window"] = "3650d"
+        app.play()
+        del app.extra["site_acme_renew_window"]
+    if not acme_ca.renewed(app.host, force):
         raise SystemExit(f"{app.host.name}: no renewed certificate served within 180 s:\n" + app.host.ssh(
             "grep -h 'md\\[\\|md:\\|AH100' /var/log/apache2/error.log | tail -15; ls -lR /var/lib/apache2/md/staging; "
             "journalctl -u wsgi-apache-md.service --no-pager | tail -8", check=False).stdout)

@@ -89,6 +89,19 @@ def served_serial(host):
     return x509.load_pem_x509_certificate(served_pem(host).encode()).serial_number
 
 
+def renewed(host, force, seconds=180):
+    """force() (a play with a renew window longer than the certificate's life: mod_md renews at once, after the
+    play's reload), then whether the host serves another certificate within seconds (bounded)."""
+    before = served_serial(host)
+    force()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if served_serial(host) != before:
+            return True
+        time.sleep(1)
+    return False
+
+
 class Responder:
     """openssl ocsp on the CA's host, for pebble's intermediate CA (which issues the apps' certificates and
     signs the answers): "good" for the certificates it was told of, "unknown" for any other."""
