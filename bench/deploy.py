@@ -40,6 +40,7 @@ The hosts are stopped at the end unless --keep.
 import argparse
 import json
 import pathlib
+import re
 import secrets
 import shutil
 import ssl
@@ -275,13 +276,15 @@ def renewal(app):
 
 
 def wrk_counts(app, action, https=False):
-    """"non-2xx / socket errors" of wrk while action() runs."""
+    """"non-2xx / socket errors" of wrk while action() runs, and which socket errors (read, connect...) if any."""
     running = Load(app.url(https=https))
     try:
         action()
     finally:
         counts = running.stop()
-    return f"{counts['non_2xx']} / {counts['socket_errors']}"
+    kinds = re.search(r"Socket errors: (.*)", counts["output"])
+    which = ", ".join(kind for kind in (kinds.group(1).split(", ") if kinds else []) if not kind.endswith(" 0"))
+    return f"{counts['non_2xx']} / {counts['socket_errors']}" + (f" ({which})" if which else "")
 
 
 def reloads(app, count):
@@ -303,7 +306,14 @@ def reloads(app, count):
     app.host.ssh(RELOAD)
     request.join(60)
     time.sleep(6)
-    return [", ".join(failed), rotated, renewed, f"{box.get('status') or 'no answer'} after {box.get('after', 0):.1f} s"]
+    return ["; ".join(failed), rotated, renewed, f"{box.get('status') or 'no answer'} after {box.get('after', 0):.1f} s"]
+
+
+def socket_rotation(host):
+    """The WSGISocketRotation in force on the host (the last one Apache reads; On, mod_wsgi's default, if none)."""
+    lines = host.ssh("cat /etc/apache2/mods-enabled/*.load "
+                     "/etc/apache2/conf-enabled/*.conf | grep -i '^WSGISocketRotation'", check=False).stdout.split()
+    return lines[-1] if lines else "On"
 
 
 def patched(release):
@@ -406,16 +416,18 @@ def main():
                 if not lib.wait_for(lambda: lib.get_status(app.url(https=True), context=issued) == 200, 180, step=1):
                     raise SystemExit(f"{name}: no certificate from the ACME CA within 180 s")
                 # the patch set (if any is for the release) and without it, each with the event MPM (the default)
-                # and the worker MPM; without it also upstream's advice, WSGISocketRotation Off (On is the default)
+                # and the worker MPM, with the WSGISocketRotation the role writes (Off with the patch set, mod_wsgi's
+                # default On without); without the patch set also upstream's advice, WSGISocketRotation Off
                 for with_patches, mpm, rotation in (
-                        ([(True, "event", "On"), (True, "worker", "On")] if patches else [])
-                        + [(False, "event", "On"), (False, "worker", "On"), (False, "event", "Off")]):
+                        ([(True, "event", None), (True, "worker", None)] if patches else [])
+                        + [(False, "event", None), (False, "worker", None), (False, "event", "Off")]):
                     app.extra.update(mod_wsgi_patches=with_patches, mod_wsgi_apache_mpm=mpm)
                     app.play()  # without the patch set: a build of its own, once
-                    app.host.ssh(f"echo 'WSGISocketRotation {rotation}' > {lib.BENCH_CONF} && {RELOAD}")
+                    app.host.ssh((f"echo 'WSGISocketRotation {rotation}' > {lib.BENCH_CONF}" if rotation
+                                  else f"rm -f {lib.BENCH_CONF}") + f" && {RELOAD}")
                     time.sleep(6)
-                    grace.append([release, ", ".join(patches) if with_patches else PUBLISHED, mpm, rotation,
-                                  *reloads(app, args.reloads)])
+                    grace.append([release, ", ".join(patches) if with_patches else PUBLISHED, mpm,
+                                  socket_rotation(app.host), *reloads(app, args.reloads)])
                 app.host.ssh(f"rm -f {lib.BENCH_CONF}")
             if grace:
                 print("\nApache reloads and the daily log rotation under wrk -t2 -c16, site role, per mod_wsgi release")
@@ -423,11 +435,11 @@ def main():
                            "log rotation", "renewal (HTTPS)", "5 s request in flight"], grace)
                 patched_rows = [row for row in grace if row[1] != PUBLISHED]
                 lib.verdict("with the patch set, no reload, log rotation or renewal answers a non-2xx",
-                            all(part.startswith("0 /") for row in patched_rows for part in [*row[4].split(", "), *row[5:7]]),
+                            all(part.startswith("0 /") for row in patched_rows for part in [*row[4].split("; "), *row[5:7]]),
                             "; ".join(f"{row[0]} {row[2]}: {row[4]}; {row[5]}; {row[6]}" for row in patched_rows))
                 lib.verdict("with the patch set and the worker MPM, none fails a request (no socket error either)",
                             all(part == "0 / 0" for row in patched_rows if row[2] == "worker"
-                                for part in [*row[4].split(", "), *row[5:7]]),
+                                for part in [*row[4].split("; "), *row[5:7]]),
                             "; ".join(f"{row[0]}: {row[4]}; {row[5]}; {row[6]}" for row in patched_rows if row[2] == "worker"))
     finally:
         if not args.keep:
