@@ -521,6 +521,13 @@ def test_setup_only_writes_the_server_root_and_starts_nothing(machine, hello_dir
     assert done.returncode == 0 and "changed      wrote apachectl, handler.wsgi, httpd.conf" in done.stdout, done
     assert machine.ssh(f"{root}/apachectl configtest 2>&1").stdout.strip() == "Syntax OK"
     assert not processes_of(machine, root) and get(machine, 8109, "/", timeout=2).status is None
+    # Each MPM's scoreboard has room for twice the children MaxRequestWorkers needs: at a graceful restart the new
+    # generation's start while the old generation's finish (with no slot free, new connections waited for them).
+    conf = machine.ssh(f"cat {root}/httpd.conf").stdout
+    for mpm, block in re.findall(r"<IfModule mpm_(\w+)_module>(.*?)</IfModule>", conf, re.S):
+        given = dict(re.findall(r"^(ServerLimit|ThreadsPerChild|MaxRequestWorkers) (\d+)$", block, re.M))
+        per_child = int(given.get("ThreadsPerChild", 1))  # prefork: a process per worker
+        assert int(given["ServerLimit"]) * per_child >= 2 * int(given["MaxRequestWorkers"]), (mpm, given)
 
 
 # ---------------------------------------------------------------------------- Django

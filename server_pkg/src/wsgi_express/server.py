@@ -196,7 +196,9 @@ class _ImportCheck(object):
 
 def _mpm(daemon, values):
     """Apache worker threads: room for twice the daemon threads, or --max-clients if more, whole children of 25;
-    how many start and stay idle, from the --*-workers fractions of them."""
+    how many start and stay idle, from the --*-workers fractions of them. The scoreboard (ServerLimit) has room
+    for twice the children: at a graceful restart the new generation starts its children while the old one's
+    finish their requests, where with no free slot new connections waited until an old child had exited."""
     capacity = max(2 * daemon_value(daemon, "processes") * daemon_value(daemon, "threads"), values["max_clients"] or 0)
     servers = max(1, -(-capacity // THREADS_PER_CHILD))
     workers = servers * THREADS_PER_CHILD
@@ -205,7 +207,8 @@ def _mpm(daemon, values):
         return default if values[key] is None else max(1, int(round(values[key] * workers)))
 
     start = share("initial_workers", THREADS_PER_CHILD)
-    return {"servers": servers, "threads": THREADS_PER_CHILD, "workers": workers,
+    return {"server_limit": 2 * servers, "process_limit": 2 * workers,
+            "threads": THREADS_PER_CHILD, "workers": workers,
             "start_servers": max(1, -(-start // THREADS_PER_CHILD)), "start_processes": start,
             "min_spare": share("minimum_spare_workers", THREADS_PER_CHILD),
             "max_spare": share("maximum_spare_workers", workers)}
