@@ -38,19 +38,39 @@ def _server_metrics():
         return False
 
 
+_PROCESS = {}
+
+
+def _process():
+    """What stays the same for the life of a process (its accounts, libraries, umask), read once per process:
+    the tests' load asks /env hundreds of times a second, and reading /proc/self/maps each time doubled the
+    host's CPU per request."""
+    if _PROCESS.get("pid") != os.getpid():
+        _PROCESS.clear()
+        _PROCESS.update({
+            "pid": os.getpid(),
+            "user": pwd.getpwuid(os.getuid()).pw_name,
+            "group": grp.getgrgid(os.getgid()).gr_name,
+            "groups": sorted(grp.getgrgid(g).gr_name for g in os.getgroups()),
+            "python_version": "%d.%d.%d" % sys.version_info[:3],
+            "python_base_prefix": sys.base_prefix,
+            "libpython": sorted({line.split()[-1] for line in open("/proc/self/maps") if "/libpython" in line}),
+            "umask": _umask(),
+            "server_metrics": _server_metrics(),
+        })
+    return _PROCESS
+
+
 def env(environ, start_response):
     if os.environ.get("PROBE_UNHEALTHY"):  # a release that loads but does not work
         return _json(start_response, {"unhealthy": True}, "503 Service Unavailable")
     if os.environ.get("PROBE_UNHEALTHY_LIVE") and "mod_wsgi.process_group" in environ:  # only once it serves
         return _json(start_response, {"unhealthy": True}, "500 Internal Server Error")
     return _json(start_response, {
+        **_process(),
         "wsgi_version": list(environ["wsgi.version"]),
         "url_scheme": environ["wsgi.url_scheme"],
         "has_HTTPS": "HTTPS" in environ,
-        "pid": os.getpid(),
-        "user": pwd.getpwuid(os.getuid()).pw_name,
-        "group": grp.getgrgid(os.getgid()).gr_name,
-        "groups": sorted(grp.getgrgid(g).gr_name for g in os.getgroups()),
         "cwd": os.getcwd(),
         "sys_path": sys.path[:3],
         "process_group": environ.get("mod_wsgi.process_group"),
@@ -58,11 +78,6 @@ def env(environ, start_response):
         "hash_x": hash("x"),
         "dont_write_bytecode": sys.dont_write_bytecode,
         "environment": {k: v for k, v in os.environ.items() if k.startswith("PROBE_")},
-        "python_version": "%d.%d.%d" % sys.version_info[:3],
-        "python_base_prefix": sys.base_prefix,
-        "libpython": sorted({line.split()[-1] for line in open("/proc/self/maps") if "/libpython" in line}),
-        "umask": _umask(),
-        "server_metrics": _server_metrics(),
     })
 
 
