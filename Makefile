@@ -18,6 +18,9 @@ export ANSIBLE_SSH_CONTROL_PATH_DIR := $(shell d='$(ANSIBLE_HOME)/cp'; [ $${#d} 
 # when such a run starts: what one group compiles, the others copy.
 TEST_BUILD_CACHE := $(CURDIR)/build/test-cache/mod_wsgi
 WITH_FRESH_BUILD_CACHE := rm -rf $(TEST_BUILD_CACHE) && mkdir -p $(TEST_BUILD_CACHE) && WSGI_APACHE_TEST_BUILD_CACHE=$(TEST_BUILD_CACHE)
+# The test suite's hosts keep the bytecode Python compiles from Ansible's module payloads (tools/testhost_bytecode.py:
+# half of a module run's CPU); the benchmarks' and make deploy's hosts do not, as a user's server does not.
+KEEP_MODULE_BYTECODE := WSGIAH_MODULE_BYTECODE=1
 HOST_PACKAGES := debootstrap nftables iproute2 openssh-client curl openssl rsync tar gzip wrk
 SCENARIOS := mod_wsgi mod_wsgi_releases site express
 
@@ -110,10 +113,10 @@ package: setup
 	pytest -q tests/package
 
 molecule: setup
-	$(WITH_FRESH_BUILD_CACHE) bash -c 'for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done'
+	$(WITH_FRESH_BUILD_CACHE) $(KEEP_MODULE_BYTECODE) bash -c 'for s in $(SCENARIOS); do molecule test -s $$s || exit 1; done'
 
 integration: setup
-	pytest -q -x --durations=25 tests/integration
+	$(KEEP_MODULE_BYTECODE) pytest -q -x --durations=25 tests/integration
 
 # What needs test hosts, at once in three groups of about the same length (their hosts have names of
 # their own; each group's output is shown whole when it ends): Molecule then test_site_role, test_acme
@@ -124,7 +127,7 @@ INTEGRATION_A := $(addprefix tests/integration/,test_fleet.py test_galaxy.py tes
 INTEGRATION_LAST := tests/integration/test_testhosts.py
 INTEGRATION_B := $(filter-out $(INTEGRATION_M) $(INTEGRATION_A) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
 hosts: setup
-	$(WITH_FRESH_BUILD_CACHE) $(VENV)/bin/python tools/together.py \
+	$(WITH_FRESH_BUILD_CACHE) $(KEEP_MODULE_BYTECODE) $(VENV)/bin/python tools/together.py \
 	  "molecule+site=for s in $(SCENARIOS); do molecule test -s \$$s || exit 1; done && pytest -q -x --durations=15 $(INTEGRATION_M)" \
 	  "integration-a=pytest -q -x --durations=15 $(INTEGRATION_A)" \
 	  "integration-b=pytest -q -x --durations=15 $(INTEGRATION_B)"

@@ -421,6 +421,19 @@ def wait_ready(name, st, deadline):
     raise TestHostError(f"host {name}: sshd does not answer on {st['address']}:22")
 
 
+def keep_module_bytecode(upper):
+    """The host's Python keeps what it compiles from zip archives (Ansible's module payloads): testhost_bytecode.py
+    and the .pth that loads it, in the overlay's upper layer before the host boots."""
+    site = upper / "usr" / "lib" / "python3" / "dist-packages"
+    for directory in (upper / "usr", upper / "usr" / "lib", upper / "usr" / "lib" / "python3", site):
+        directory.mkdir(exist_ok=True)
+        directory.chmod(0o755)  # the image's modes: an upper directory's are the host's, whatever the umask
+    shutil.copyfile(pathlib.Path(__file__).with_name("testhost_bytecode.py"), site / "testhost_bytecode.py")
+    (site / "zz-testhost-bytecode.pth").write_text("import testhost_bytecode\n")
+    for made in (site / "testhost_bytecode.py", site / "zz-testhost-bytecode.pth"):
+        made.chmod(0o644)
+
+
 def start(name, release=DEFAULT_RELEASE):
     check_name(name)
     require_root()
@@ -435,10 +448,13 @@ def start(name, release=DEFAULT_RELEASE):
         shutil.rmtree(hostdir, ignore_errors=True)
         for sub in ("upper", "work", "root"):
             (hostdir / sub).mkdir(parents=True)
+        bytecode = os.environ.get("WSGIAH_MODULE_BYTECODE") == "1"
+        if bytecode:
+            keep_module_bytecode(hostdir / "upper")
         st = {
             "name": name, "release": release, "address": address, "image": str(image),
             "hostdir": str(hostdir), "pubkey": key.with_suffix(".pub").read_text().strip(),
-            "identity_file": str(key), "started": time.time(),
+            "identity_file": str(key), "started": time.time(), "module_bytecode": bytecode,
         }
         (STATE / name).mkdir(parents=True, exist_ok=True)
         (STATE / name / "state.json").write_text(json.dumps(st))

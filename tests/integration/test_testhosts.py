@@ -1,12 +1,16 @@
 """The test-host tool: hosts are real (systemd, sshd, own namespaces) and leave nothing behind."""
+import base64
+import io
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import testhost
-from conftest import ROOT, TESTHOST, leftovers
+from conftest import ROOT, TESTHOST, Host, leftovers
 
 # A test run that starts two hosts and is stopped by Ctrl-C (SIGINT) or killed. Its SIGINT is set
 # to Python's KeyboardInterrupt as on a terminal: a run started in the background by a shell without
@@ -84,3 +88,50 @@ def test_stop_all_recovers_after_a_killed_runner():
     stopped = json.loads(res.stdout)
     assert {"leak-a", "leak-b"} <= set(stopped)
     assert no_leftovers("leak-a", "leak-b")
+
+
+CACHE = "/var/cache/wsgiah-module-bytecode"
+
+
+def zip_of(host, path, value):
+    """A zip archive at path on host holding zmod.py, whose f() returns value: Ansible sends its modules so."""
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("zmod.py", f"def f():\n    return {value!r}\n")
+    host.ssh(f"base64 -d > {path}", stdin=base64.b64encode(data.getvalue()).decode())
+
+
+def imported(host, path):
+    """What zmod.f() of the archive at path returns, and the file its code says it comes from."""
+    return host.ssh(f"python3 -c \"import sys; sys.path.insert(0, '{path}'); import zmod; "
+                    f"print(zmod.f(), zmod.f.__code__.co_filename)\"").stdout.split()
+
+
+def test_module_bytecode_is_kept_only_on_the_hosts_that_ask_for_it():
+    """WSGIAH_MODULE_BYTECODE=1 (make test's hosts, not the benchmarks'): what Python compiles from a zip archive is
+    kept by its source and used again, under the path it is imported from this time; another source compiles."""
+    env = {k: v for k, v in os.environ.items() if k != "WSGIAH_MODULE_BYTECODE"}
+    names = ["th-pyc", "th-nopyc"]
+    try:
+        kept, plain = [Host(json.loads(subprocess.run([*TESTHOST, "start", name], env=dict(env, **extra), text=True,
+                                                      capture_output=True, check=True).stdout)[0])
+                       for name, extra in zip(names, ({"WSGIAH_MODULE_BYTECODE": "1"}, {}))]
+        zip_of(kept, "/tmp/a.zip", "source")
+        assert imported(kept, "/tmp/a.zip") == ["source", "/tmp/a.zip/zmod.py"]
+        entries = kept.ssh(f"ls {CACHE}").stdout.split()
+        assert len(entries) == 1 and kept.ssh(f"stat -c %a:%U {CACHE}").stdout.strip() == "700:root"
+        # the entry is what runs: another code put in its place is what the same source imports next time
+        kept.ssh(f"python3 -c \"import marshal; marshal.dump(compile('def f():\\n    return 1234\\n', 'x.py', 'exec'), "
+                 f"open('{CACHE}/{entries[0]}', 'wb'))\"")
+        zip_of(kept, "/tmp/b.zip", "source")
+        assert imported(kept, "/tmp/b.zip") == ["1234", "/tmp/b.zip/zmod.py"]
+        zip_of(kept, "/tmp/c.zip", "changed")  # another source: compiled, and kept too
+        assert imported(kept, "/tmp/c.zip") == ["changed", "/tmp/c.zip/zmod.py"]
+        assert len(kept.ssh(f"ls {CACHE}").stdout.split()) == 2
+
+        zip_of(plain, "/tmp/a.zip", "source")
+        assert imported(plain, "/tmp/a.zip") == ["source", "/tmp/a.zip/zmod.py"]
+        assert plain.ssh(f"test -e {CACHE} || test -e /usr/lib/python3/dist-packages/testhost_bytecode.py",
+                         check=False).returncode == 1
+    finally:
+        subprocess.run([*TESTHOST, "stop", *names], check=False, capture_output=True)
