@@ -34,14 +34,16 @@ SUPERVISOR = textwrap.dedent("""
 
 
 @pytest.fixture
-def group():
-    name = "(wsgi:test-%d)" % os.getpid()
-    parent = subprocess.Popen([sys.executable, "-c", SUPERVISOR, name, "2", "0.3"])
+def group(request):
+    # A name of the test's own, and the supervisor in a process group of its own that the teardown kills whole:
+    # a child it forked but had not yet named (exec) would otherwise outlive it and join the next test's group.
+    name = "(wsgi:test-%d-%s)" % (os.getpid(), request.node.name.split("_", 2)[-1][:20])
+    parent = subprocess.Popen([sys.executable, "-c", SUPERVISOR, name, "2", "0.3"], start_new_session=True)
     deadline = time.monotonic() + 30
     while len(group_pids(name)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     yield name
-    parent.kill()
+    os.killpg(parent.pid, signal.SIGKILL)
     parent.wait()
     for pid in group_pids(name):
         os.kill(pid, signal.SIGKILL)
@@ -58,8 +60,7 @@ def test_restarts_each_process_once_keeping_the_group_whole(group):
     done = restart(group, timeout=30)
     after = group_pids(group)
     assert [old for old, new in done] == before
-    assert len(after) == 2 and not set(after) & set(before)
-    assert {new for old, new in done} <= set(after) | {new for old, new in done}
+    assert len(after) == 2 and not set(after) & set(before), (before, done, after)
 
 
 def test_together_signals_every_process_before_waiting_for_any(group, monkeypatch):
