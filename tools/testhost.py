@@ -429,7 +429,11 @@ def keep_module_bytecode(upper):
         directory.mkdir(exist_ok=True)
         directory.chmod(0o755)  # the image's modes: an upper directory's are the host's, whatever the umask
     shutil.copyfile(pathlib.Path(__file__).with_name("testhost_bytecode.py"), site / "testhost_bytecode.py")
-    (site / "zz-testhost-bytecode.pth").write_text("import testhost_bytecode\n")
+    # imported with sys.dont_write_bytecode set: no __pycache__ of it appears in /usr (a test that watches /usr
+    # for what a refused play wrote would see it)
+    (site / "zz-testhost-bytecode.pth").write_text(
+        "import sys; _b = sys.dont_write_bytecode; sys.dont_write_bytecode = True; import testhost_bytecode; "
+        "sys.dont_write_bytecode = _b\n")
     for made in (site / "testhost_bytecode.py", site / "zz-testhost-bytecode.pth"):
         made.chmod(0o644)
 

@@ -128,6 +128,8 @@ def test_module_bytecode_is_kept_only_on_the_hosts_that_ask_for_it():
         zip_of(kept, "/tmp/c.zip", "changed")  # another source: compiled, and kept too
         assert imported(kept, "/tmp/c.zip") == ["changed", "/tmp/c.zip/zmod.py"]
         assert len(kept.ssh(f"ls {CACHE}").stdout.split()) == 2
+        # and the host's /usr is as the image has it: no bytecode of the hook itself is written there
+        assert kept.ssh("find /usr -newer /etc/hostname -name '*.pyc'").stdout.split() == []
 
         zip_of(plain, "/tmp/a.zip", "source")
         assert imported(plain, "/tmp/a.zip") == ["source", "/tmp/a.zip/zmod.py"]
