@@ -296,10 +296,18 @@ def running_names():
 
 
 def allocate_address(name):
+    """The first free address after the one given last (under the "alloc" lock), so that an address comes back
+    only after the rest of the subnet: what this machine keeps of a stopped host by its address (an ssh
+    connection Ansible shares, an ARP entry) never reaches the next host started."""
     used = {s["address"] for n in running_names() if n != name and (s := state_of(n))}
-    for addr in list(SUBNET.hosts())[1:]:
-        if str(addr) not in used:
-            return str(addr)
+    last = STATE / ".last-address"
+    addresses = [str(addr) for addr in list(SUBNET.hosts())[1:]]
+    given = last.read_text().strip() if last.exists() else ""
+    start = addresses.index(given) + 1 if given in addresses else 0
+    for addr in addresses[start:] + addresses[:start]:
+        if addr not in used:
+            last.write_text(addr + "\n")
+            return addr
     raise TestHostError(f"no free address left in {SUBNET}")
 
 
