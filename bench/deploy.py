@@ -40,7 +40,6 @@ The hosts are stopped at the end unless --keep.
 import argparse
 import json
 import pathlib
-import re
 import secrets
 import shutil
 import ssl
@@ -282,8 +281,7 @@ def wrk_counts(app, action, https=False):
         action()
     finally:
         counts = running.stop()
-    kinds = re.search(r"Socket errors: (.*)", counts["output"])
-    which = ", ".join(kind for kind in (kinds.group(1).split(", ") if kinds else []) if not kind.endswith(" 0"))
+    which = ", ".join(f"{kind} {n}" for kind, n in counts["socket_error_kinds"].items() if n)
     return f"{counts['non_2xx']} / {counts['socket_errors']}" + (f" ({which})" if which else "")
 
 

@@ -460,13 +460,12 @@ def start(name, release=DEFAULT_RELEASE):
         shutil.rmtree(hostdir, ignore_errors=True)
         for sub in ("upper", "work", "root"):
             (hostdir / sub).mkdir(parents=True)
-        bytecode = os.environ.get("WSGIAH_MODULE_BYTECODE") == "1"
-        if bytecode:
+        if os.environ.get("WSGIAH_MODULE_BYTECODE") == "1":
             keep_module_bytecode(hostdir / "upper")
         st = {
             "name": name, "release": release, "address": address, "image": str(image),
             "hostdir": str(hostdir), "pubkey": key.with_suffix(".pub").read_text().strip(),
-            "identity_file": str(key), "started": time.time(), "module_bytecode": bytecode,
+            "identity_file": str(key), "started": time.time(),
         }
         (STATE / name).mkdir(parents=True, exist_ok=True)
         (STATE / name / "state.json").write_text(json.dumps(st))

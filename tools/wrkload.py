@@ -35,7 +35,8 @@ class Load:
         time.sleep(settle)  # under load before what is measured starts
 
     def stop(self):
-        """{requests, non_2xx, socket_errors, failed (their sum), seconds, output}."""
+        """{requests, non_2xx, socket_errors, socket_error_kinds ({"connect": n, "read": n, ...}), failed
+        (non_2xx + socket_errors), seconds, output}."""
         time.sleep(self.settle)  # and after it ends
         self.proc.send_signal(signal.SIGINT)  # wrk sets its own handler: it stops and prints its counts
         out = self.proc.communicate(timeout=60)[0]
@@ -46,7 +47,8 @@ class Load:
         non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         if not requests:
             raise RuntimeError(f"wrk against {self.url} printed no counts: {out}")
-        counts = {"requests": int(requests.group(1)), "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+        kinds = dict(zip(("connect", "read", "write", "timeout"), map(int, errors.groups() if errors else (0,) * 4)))
+        counts = {"requests": int(requests.group(1)), "socket_errors": sum(kinds.values()), "socket_error_kinds": kinds,
                   "non_2xx": int(non_2xx.group(1)) if non_2xx else 0, "output": out,
                   "seconds": time.monotonic() - self.started}
         counts["failed"] = counts["socket_errors"] + counts["non_2xx"]

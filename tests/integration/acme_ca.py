@@ -35,13 +35,20 @@ openssl x509 -req -in listener.csr -CA ca.crt -CAkey ca.key -CAcreateserial -day
 """
 
 
-def until(predicate, seconds, diagnose):
-    """Poll predicate (bounded) until it is truthy; else fail with what diagnose() says."""
+def polled(predicate, seconds, step=0.5):
+    """Whether predicate becomes truthy within seconds (polled every step, bounded)."""
     deadline = time.monotonic() + seconds
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(diagnose())
-        time.sleep(0.5)
+            return False
+        time.sleep(step)
+    return True
+
+
+def until(predicate, seconds, diagnose):
+    """Poll predicate (bounded) until it is truthy; else fail with what diagnose() says."""
+    if not polled(predicate, seconds):
+        raise AssertionError(diagnose())
 
 
 def start(ca_host, names):
@@ -94,12 +101,7 @@ def renewed(host, force, seconds=180):
     play's reload), then whether the host serves another certificate within seconds (bounded)."""
     before = served_serial(host)
     force()
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if served_serial(host) != before:
-            return True
-        time.sleep(1)
-    return False
+    return polled(lambda: served_serial(host) != before, seconds, step=1)
 
 
 class Responder:
