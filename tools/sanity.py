@@ -3,7 +3,10 @@ supports (tools/controllers.py: a Python of this machine, else a trixie test hos
 
 Each release gets its own copy of the files git knows, at ansible_collections/wsgi/apache as
 ansible-test wants, and runs `ansible-test sanity --local --requirements` there with the
-controller's Python as the target Python.  ansible-test's --venv mode and its pip bootstrap download
+controller's Python as the target Python. The release this checkout's tools run on (requirements/test.txt)
+checks every file; the others what the collection's tarball holds, leaving out the directories that
+galaxy.yml's build_ignore keeps out of it (the tests, tools and benchmarks, which run on that one release
+only).  ansible-test's --venv mode and its pip bootstrap download
 a script from outside the package registries: tools/ansible_test_get_pip.py stands in for it, in a
 HOME of the run's own (build/sanity/), so nothing is written to the user's ~/.ansible.
 
@@ -15,6 +18,7 @@ HOME of the run's own (build/sanity/), so nothing is written to the user's ~/.an
 
 import argparse
 import concurrent.futures
+import importlib.metadata
 import pathlib
 import shutil
 import subprocess
@@ -65,6 +69,12 @@ def collection_copy(where, own_repository):
     return target
 
 
+def repository_only(tree):
+    """The directories of TREE that galaxy.yml's build_ignore keeps out of the tarball, as --exclude options."""
+    ignored = yaml.safe_load((ROOT / "galaxy.yml").read_text())["build_ignore"]
+    return [option for path in ignored if (tree / path).is_dir() for option in ("--exclude", path + "/")]
+
+
 def sanity(entry, trixie_host, where="auto"):
     """Run ansible-test sanity of one release; (passed, the lines to show)."""
     work = WORK / entry["core"]
@@ -83,13 +93,17 @@ def sanity(entry, trixie_host, where="auto"):
                          for v in pips)
         controller.run("python", "-c", f"import os, shutil; os.makedirs({home!r} + '/.ansible/test/cache', "
                        f"exist_ok=True); {copy}")
+        controller.run("pip", "download", "--quiet", "--no-deps", "--dest", f"{home}/.ansible/test/cache",
+                       *(f"pip=={v}" for v in pips))
+        scope = [] if entry["core"] == importlib.metadata.version("ansible-core") else repository_only(tree)
         if not local:
             tree = pathlib.Path(controller.put(work / "tree")) / "ansible_collections" / "wsgi" / "apache"
         started = time.monotonic()
         done = controller.run("ansible-test", "sanity", "--local", "--requirements", "--python", python,
-                              "--color", "no", env={"HOME": home}, cwd=str(tree), timeout=1800)
+                              "--color", "no", *scope, env={"HOME": home}, cwd=str(tree), timeout=1800)
         took = time.monotonic() - started
-        head = f"ansible-core {entry['core']} on {controller.python_shown} ({controller.where}): "
+        files = "the tarball's files" if scope else "every file"
+        head = f"ansible-core {entry['core']} on {controller.python_shown} ({controller.where}), {files}: "
         notes = [f"  (from the package index instead of a URL: {line})" for line in unpinned if line]
         if done.returncode == 0:
             return True, [head + f"passed in {took:.0f} s"] + notes
