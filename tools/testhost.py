@@ -236,7 +236,6 @@ for n, cert in enumerate(sorted(ours - theirs)):
     (image / f"usr/local/share/ca-certificates/machine-{{n}}.crt").write_text(cert + "\n")
 PY
 chroot $R update-ca-certificates >&2
-rm -rf $R/var/lib/apt/lists/*
 for u in {masked}; do ln -sf /dev/null $R/etc/systemd/system/$u; done
 rm -f $R/usr/sbin/policy-rc.d $R/etc/machine-id $R/var/lib/dbus/machine-id
 : > $R/etc/machine-id
