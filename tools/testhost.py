@@ -62,7 +62,7 @@ DROPPED_CAPS = (
     "sys_module", "sys_time", "sys_rawio", "mac_admin", "mac_override", "syslog",
     "wake_alarm", "block_suspend", "sys_pacct", "audit_control",
 )
-IMAGE_FORMAT = 5  # bump when the way images are built changes
+IMAGE_FORMAT = 6  # bump when the way images are built changes
 
 SUBNET = ipaddress.ip_network(os.environ.get("WSGIAH_SUBNET", "10.213.0.0/24"))
 BRIDGE = f"{PREFIX}br0"

@@ -76,7 +76,8 @@ class ThisMachine:
 # What each test module cost, printed at the end of the run: wall time, this machine's CPU (pytest and
 # every command it waited for: ansible-playbook, wrk, ssh) and its test hosts' CPU (their cgroups).
 COSTS = {}
-RUNNING = {}  # "cost": that of the module running, where count_play counts its plays
+RUNNING = {}  # "cost" and "module": those of the module running, where count_play counts its plays
+PLAY_LOGS = ROOT / "build" / "logs" / "plays"
 
 
 def host_cpu(name):
@@ -97,7 +98,9 @@ def _own_cpu():
 def _cost(request):
     wall, cpu = time.monotonic(), _own_cpu()
     cost = COSTS.setdefault(request.module.__name__, {"hosts": 0.0})
-    RUNNING["cost"] = cost
+    RUNNING.update(cost=cost, module=request.module.__name__)
+    for old in PLAY_LOGS.glob(f"{request.module.__name__}-*.log"):
+        old.unlink()
     yield
     cost.update(wall=time.monotonic() - wall, controller=_own_cpu() - cpu)
 
@@ -164,19 +167,22 @@ def run_play(playbook, inventory, extra_vars=None, env=None, ansible_playbook="a
     try:
         proc = subprocess.run(
             [ansible_playbook, "-i", str(inventory), str(playbook), "-e", f"@{fh.name}", *(["--check"] if check else [])],
-            text=True, capture_output=True, cwd=cwd, env={**os.environ, "ANSIBLE_NOCOLOR": "1", **(env or {})},
-            timeout=1200, check=False, stdin=subprocess.DEVNULL,
+            text=True, capture_output=True, cwd=cwd, timeout=1200, check=False, stdin=subprocess.DEVNULL,
+            env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOG_PATH": str(count_play()), **(env or {})},
         )
     finally:
         os.unlink(fh.name)
-    count_play()
     return PlayResult(proc)
 
 
 def count_play():
-    """One more play in the running module's cost."""
+    """One more play in the running module's cost; the path for the log of its tasks, each with its time
+    (build/logs/plays/MODULE-N.log: where a slow play spent its time)."""
+    plays = 0
     if RUNNING:
-        RUNNING["cost"]["plays"] = RUNNING["cost"].get("plays", 0) + 1
+        plays = RUNNING["cost"]["plays"] = RUNNING["cost"].get("plays", 0) + 1
+    PLAY_LOGS.mkdir(parents=True, exist_ok=True)
+    return PLAY_LOGS / f"{RUNNING.get('module', 'session')}-{plays:03d}.log"
 
 
 def leftovers(*names):

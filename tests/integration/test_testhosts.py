@@ -54,6 +54,9 @@ def test_hosts_are_isolated_systemd_machines(start_host):
     # its own mount namespace: none of the machine's mounts is visible
     targets = host.ssh("findmnt -n -l -o TARGET").stdout.split()
     assert "/work" not in targets and "/" in targets
+    # apt knows the mirror's packages as on an installed server: a package installs without apt-get update
+    simulated = host.ssh("apt-get install -s -q apache2", check=False)
+    assert simulated.returncode == 0 and "Inst apache2 " in simulated.stdout, simulated.stdout + simulated.stderr
 
 
 def test_stop_removes_everything():
