@@ -129,24 +129,23 @@ molecule: setup
 integration: setup
 	$(FRESH_PAYLOAD_CACHE) $(TEST_SPEEDUPS) pytest -q -x --durations=25 tests/integration
 
-# What needs test hosts, at once in four groups of about the same CPU (each module's cost is printed at the
-# end of its group; docs/testing.md keeps the table), so that the 2 cores stay busy to the end: Molecule then
-# test_site_role and test_mod_wsgi_role, and the integration tests in three groups, each its longest module
-# first. Their hosts have names of their own; each group's output is shown whole when it ends. The test-host
-# tool's own tests run last, alone: they check that nothing of ours is left.
-INTEGRATION_M := $(addprefix tests/integration/,test_site_role.py test_mod_wsgi_role.py)
-INTEGRATION_A := $(addprefix tests/integration/,test_releases.py test_django.py test_acme.py)
-INTEGRATION_B := $(addprefix tests/integration/,test_galaxy.py test_fleet.py test_build_cache.py)
-INTEGRATION_C := $(addprefix tests/integration/,test_python_role.py test_reloads.py)
+# What needs test hosts, at once in three groups of about the same length (each module's cost is printed at
+# the end of its group; docs/testing.md keeps the table), so that the 2 cores stay busy to the end: Molecule
+# then test_site_role, test_acme and test_reloads, and the integration tests in two groups, each its longest
+# module first. Four groups took longer: the tests' paced load runs as long as a play does, so its CPU grows
+# with the wait for a core. Their hosts have names of their own; each group's output is shown whole when it
+# ends. The test-host tool's own tests run last, alone: they check that nothing of ours is left.
+INTEGRATION_M := $(addprefix tests/integration/,test_site_role.py test_acme.py test_reloads.py)
+INTEGRATION_A := $(addprefix tests/integration/,test_galaxy.py test_fleet.py test_python_role.py test_build_cache.py)
+INTEGRATION_B := $(addprefix tests/integration/,test_releases.py test_express.py test_django.py test_mod_wsgi_role.py)
 INTEGRATION_LAST := tests/integration/test_testhosts.py
-# and every other module (test_express), last in the fourth group
-INTEGRATION_REST := $(filter-out $(INTEGRATION_M) $(INTEGRATION_A) $(INTEGRATION_B) $(INTEGRATION_C) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
+# and every other module, last in the third group
+INTEGRATION_REST := $(filter-out $(INTEGRATION_M) $(INTEGRATION_A) $(INTEGRATION_B) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
 hosts: setup
 	$(FRESH_PAYLOAD_CACHE) $(WITH_FRESH_BUILD_CACHE) $(TEST_SPEEDUPS) $(VENV)/bin/python tools/together.py \
 	  "molecule+site=for s in $(SCENARIOS); do molecule test -s \$$s || exit 1; done && pytest -q -x --durations=15 $(INTEGRATION_M)" \
 	  "integration-a=pytest -q -x --durations=15 $(INTEGRATION_A)" \
-	  "integration-b=pytest -q -x --durations=15 $(INTEGRATION_B)" \
-	  "integration-c=pytest -q -x --durations=15 $(INTEGRATION_C) $(INTEGRATION_REST)"
+	  "integration-b=pytest -q -x --durations=15 $(INTEGRATION_B) $(INTEGRATION_REST)"
 	pytest -q -x --durations=5 $(INTEGRATION_LAST)
 
 # Benchmarks (bench/, docs/benchmarks.md): on demand, never part of `make test`.
