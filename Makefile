@@ -4,9 +4,8 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 VENV := $(CURDIR)/.venv
-# The tools' virtualenv is Debian's Python's (python3-venv): its executable is built with profile-guided
-# optimisation and without a shared libpython, and a play costs this machine 13-19 % less CPU under it than
-# under a Python built as pyenv builds by default (docs/testing.md).
+# The tools' virtualenv is Debian's Python's (python3-venv): a play costs this machine less CPU under it than
+# under a Python built as pyenv builds by default (docs/testing.md, "Where the time goes").
 PYTHON ?= /usr/bin/python3
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections

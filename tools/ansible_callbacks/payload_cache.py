@@ -1,4 +1,4 @@
-"""Enabled by the test suite only (the Makefile's SHARE_PAYLOADS: ANSIBLE_CALLBACK_PLUGINS, ANSIBLE_CALLBACKS_ENABLED
+"""Enabled by the test suite only (the Makefile's TEST_SPEEDUPS: ANSIBLE_CALLBACK_PLUGINS, ANSIBLE_CALLBACKS_ENABLED
 and WSGIAH_PAYLOAD_CACHE): ansible-playbook keeps the module payloads it builds in a directory that the next
 ansible-playbook of the same test run finds, instead of one of its own that goes when it ends.
 
