@@ -627,11 +627,14 @@ class Host:
         self.name, self.address, self.identity = conn["instance"], conn["address"], conn["identity_file"]
         self.conn = conn
 
+    def ssh_argv(self, command):
+        """The ssh command line that runs command on the host (over the shared connection)."""
+        return ["ssh", "-i", self.identity, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", *multiplexed(self.name), f"root@{self.address}", command]
+
     def ssh(self, command, check=True, timeout=300, stdin=None):
         res = subprocess.run(
-            ["ssh", "-i", self.identity, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-             "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", *multiplexed(self.name), f"root@{self.address}", command],
-            text=True, capture_output=True, timeout=timeout, check=False,
+            self.ssh_argv(command), text=True, capture_output=True, timeout=timeout, check=False,
             # A /dev/null of its own: ssh makes its stdin non-blocking, which an ansible-playbook sharing
             # the same open file would refuse ("Ansible requires blocking IO on stdin").
             **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}),
