@@ -134,16 +134,22 @@ def security_mirror(mirror):
     return mirror[: -len("/debian")] + "/debian-security"
 
 
-# python.org's Python-3.11.2.tgz and the SHA-256 python.org publishes for it. Debian's mirror keeps
-# the same file as python3.11's orig tarball, which the test hosts reach where python.org is not.
-CPYTHON_VERSION, CPYTHON_SHA256 = "3.11.2", "2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849"
+# CPython sources as Debian's mirror keeps them, which the test hosts reach where python.org is not:
+# python3.X's orig tarball is python.org's file, with python.org's SHA-256. 3.11.2 is bookworm's own
+# release (bench-serving --python-build compares the two builds); 3.13.5, trixie's, is newer than any
+# that bookworm has (test_python_role).
+CPYTHON_SOURCES = {
+    "3.11.2": ("2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849", "tar.gz"),
+    "3.13.5": ("93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640", "tar.xz"),
+}
 
 
-def cpython_source():
-    """wsgi.apache.python's variables for that tarball, from this machine's Debian mirror."""
-    series = ".".join(CPYTHON_VERSION.split(".")[:2])
-    return {"python_version": CPYTHON_VERSION, "python_source_sha256": CPYTHON_SHA256,
-            "python_source_url": f"{apt_mirror()}/pool/main/p/python{series}/python{series}_{CPYTHON_VERSION}.orig.tar.gz"}
+def cpython_source(version="3.11.2"):
+    """wsgi.apache.python's variables for that release's tarball, from this machine's Debian mirror."""
+    sha256, ending = CPYTHON_SOURCES[version]
+    series = ".".join(version.split(".")[:2])
+    return {"python_version": version, "python_source_sha256": sha256,
+            "python_source_url": f"{apt_mirror()}/pool/main/p/python{series}/python{series}_{version}.orig.{ending}"}
 
 
 # --------------------------------------------------------------------------- image

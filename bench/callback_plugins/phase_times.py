@@ -25,9 +25,10 @@ PHASES = (
     ("packages", re.compile(r"Refresh the package lists|Find which packages|Ask apt which|Install packages|virtualenv|wsgi-express into")),
     ("source fetch", re.compile(r"Download the|Copy the tarball")),
     ("compile", re.compile(r"Remove the previous build tree|Create the build tree|Unpack the source|"
-                           r"Configure mod_wsgi|Compile mod_wsgi")),
+                           r"Configure (mod_wsgi|Python)|Compile (mod_wsgi|Python)|Install into the prefix")),
+    ("from the build cache", re.compile(r"cached|Unpack the archive|Install the libraries the build links")),
 )
-COMPILER = "Compile mod_wsgi"
+COMPILER = re.compile(r"Compile (mod_wsgi|Python)")
 
 
 def phase_of(name):
@@ -63,7 +64,7 @@ class CallbackModule(CallbackBase):
         self.v2_playbook_on_task_start(task, False)
 
     def v2_runner_on_ok(self, result):
-        if result._task.get_name().endswith(COMPILER) and result._result.get("changed"):
+        if COMPILER.search(result._task.get_name()) and result._result.get("changed"):
             self.compiled_on.append(result._host.get_name())
 
     def v2_playbook_on_stats(self, stats):

@@ -1,13 +1,16 @@
-"""wsgi.apache.python on a real bookworm host: refusals change nothing; check mode reports the
-compile and writes nothing; the Python it compiles serves site apps through mod_wsgi, and a second
-run compiles nothing.
+"""wsgi.apache.python on real bookworm hosts, with a Python newer than bookworm's (3.13): refusals
+change nothing; check mode reports the compile and writes nothing; of two hosts in one play, one
+compiles and the other installs the same build from the controller's build cache (no compiler, no
+headers); on both, that Python serves a site app and an express app through mod_wsgi built against it,
+and a second run changes nothing.
 
-The source is python.org's Python-3.11.2.tgz as Debian's mirror keeps it (python3.11's orig
-tarball, the same file), from the mirror this machine's apt uses (testhost.cpython_source). The
+The source is python.org's Python-3.13.5.tar.xz as Debian's mirror keeps it (trixie's python3.13
+orig tarball, the same file), from the mirror this machine's apt uses (testhost.cpython_source). The
 compile here leaves out the optimisations (python_optimize false), which only make it longer;
 bench/serving.py --python-build measures what they are for.
 """
 import json
+import re
 
 import pytest
 
@@ -16,25 +19,55 @@ from conftest import ROOT, run_play
 from helpers import files_digest, get
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "python.yml"
-VERSION, SHA256 = testhost.CPYTHON_VERSION, testhost.CPYTHON_SHA256
+VERSION = "3.13.5"
+SHA256 = testhost.CPYTHON_SOURCES[VERSION][0]
 SERIES = ".".join(VERSION.split(".")[:2])
 PREFIX = f"/opt/wsgi-apache/python/{VERSION}"
-PROBE_APP = {"name": "probe", "server_name": "probe.test", "port": 8081, "wsgi_script": "app.wsgi",
-             "src": str(ROOT / "tests" / "integration" / "apps" / "probe")}
+PROBE = str(ROOT / "tests" / "integration" / "apps" / "probe")
+PROBE_APP = {"name": "probe", "server_name": "probe.test", "port": 8081, "wsgi_script": "app.wsgi", "src": PROBE}
 # An app with requirements, so with a virtualenv of its own.
 SAMPLE_APP = {"name": "sample", "server_name": "sample.test", "port": 8091, "src": str(ROOT / "examples" / "sample"),
               "wsgi_module": "app:app", "requirements": "requirements.txt"}
-
-
-def source_vars(**extra):
-    """The role's variables for the mirror's tarball, without the optimisations; None drops one."""
-    spec = {**testhost.cpython_source(), "python_optimize": False, **extra}
-    return {k: v for k, v in spec.items() if v is not None}
+EXPRESS_APP = {"name": "xprobe", "src": PROBE, "entry": "app.wsgi", "port": 8000}
+NAMES = ("python", "python-copy")
 
 
 @pytest.fixture(scope="module")
-def host(start_host):
-    return start_host("python")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("python-build-cache")
+
+
+@pytest.fixture(scope="module")
+def source_vars(cache):
+    def make(**extra):
+        """The role's variables for the mirror's tarball, without the optimisations; None drops one."""
+        spec = {**testhost.cpython_source(VERSION), "python_optimize": False, "python_build_cache_dir": str(cache), **extra}
+        return {k: v for k, v in spec.items() if v is not None}
+    return make
+
+
+@pytest.fixture(scope="module")
+def hosts(start_host):
+    return {name: start_host(name) for name in NAMES}
+
+
+@pytest.fixture(scope="module")
+def host(hosts):
+    return hosts["python"]
+
+
+@pytest.fixture(scope="module")
+def fleet(hosts, tmp_path_factory):
+    path = tmp_path_factory.mktemp("inv") / "fleet.ini"
+    path.write_text("".join(host.inventory_line() + "\n" for host in hosts.values()))
+    return path
+
+
+def changed_on(result, task):
+    """The hosts on which a task of the play reported a change."""
+    found = re.search(r"TASK \[" + re.escape(task) + r"[^\]]*\][^\n]*\n(.*?)(?=\nTASK \[|\nRUNNING HANDLER|\nPLAY RECAP)",
+                      result.output, re.S)
+    return set(re.findall(r"^changed: \[([^\]]+)\]", found.group(1), re.M)) if found else set()
 
 
 REFUSALS = [
@@ -48,7 +81,7 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize("extra, words", REFUSALS, ids=[json.dumps(r[0]) for r in REFUSALS])
-def test_bad_input_is_refused_before_anything_changes(host, inventory, extra, words):
+def test_bad_input_is_refused_before_anything_changes(host, inventory, source_vars, extra, words):
     before = files_digest(host, "/etc /opt /usr/local /var/cache/wsgi-apache /var/lib/dpkg")
     result = run_play(PLAYBOOK, inventory, source_vars(**extra))
     assert result.rc != 0, result
@@ -57,7 +90,7 @@ def test_bad_input_is_refused_before_anything_changes(host, inventory, extra, wo
     assert files_digest(host, "/etc /opt /usr/local /var/cache/wsgi-apache /var/lib/dpkg") == before
 
 
-def test_check_mode_on_a_fresh_host_reports_the_compile_and_writes_nothing(host, inventory):
+def test_check_mode_on_a_fresh_host_reports_the_compile_and_writes_nothing(host, inventory, source_vars):
     before = files_digest(host, "/etc /opt /usr/local /var/cache/wsgi-apache /var/lib/dpkg")
     result = run_play(PLAYBOOK, inventory, source_vars(), check=True)
     assert result.rc == 0 and result.changed > 0, result
@@ -67,24 +100,41 @@ def test_check_mode_on_a_fresh_host_reports_the_compile_and_writes_nothing(host,
     assert files_digest(host, "/etc /opt /usr/local /var/cache/wsgi-apache /var/lib/dpkg") == before
 
 
-def test_its_python_serves_a_site_app_and_a_second_run_compiles_nothing(host, inventory):
-    extra = source_vars(python_then_site=True, site_apps=[PROBE_APP, SAMPLE_APP])
-    first = run_play(PLAYBOOK, inventory, extra)
+def test_one_host_compiles_the_other_installs_that_build_and_both_serve_site_and_express_apps(
+        hosts, fleet, cache, source_vars):
+    extra = source_vars(python_then_apps=True, site_apps=[PROBE_APP, SAMPLE_APP], express_apps=[EXPRESS_APP])
+    first = run_play(PLAYBOOK, fleet, extra)
     assert first.rc == 0, first
-    seen = get(host, 8081, "/env").json()
-    # mod_wsgi embeds the new libpython, and the daemon's interpreter is the new Python's.
-    assert seen["python_version"] == VERSION and seen["python_base_prefix"] == PREFIX, seen
-    assert seen["libpython"] == [f"{PREFIX}/lib/libpython{SERIES}.so.1.0"], seen
-    # The app with requirements: its virtualenv is the new Python's, and it answers.
-    venv_base = host.ssh("/srv/wsgi-apache/sample/venv/bin/python -c 'import sys; print(sys.base_prefix)'").stdout.strip()
-    assert venv_base == PREFIX and get(host, 8091, "/").status == 200
-    # altinstall: python3.X only, no python3 that could shadow the system's; the build tree is gone.
-    listing = host.ssh(f"ls {PREFIX}/bin; ls /usr/local/src").stdout.split()
-    assert f"python{SERIES}" in listing and "python3" not in listing and "wsgi-apache-python" not in listing, listing
-    recorded = json.loads(host.ssh(f"cat {PREFIX}/wsgi-apache-build.json").stdout)
-    assert recorded["version"] == VERSION and recorded["source_sha256"] == SHA256, recorded
-    assert "--enable-shared" in recorded["configure"] and "--enable-optimizations" not in recorded["configure"]
+    # One compile for the two hosts; the other unpacked the build the first put in the controller's cache.
+    assert changed_on(first, f"wsgi.apache.python : Compile Python {VERSION}") == {"python"}, first
+    assert changed_on(first, "wsgi.apache.python : Unpack the archive into the prefix") == {"python-copy"}, first
+    entries = [path for path in cache.iterdir() if (path / "build.json").exists()]
+    assert len(entries) == 1, sorted(cache.iterdir())
+    entry = json.loads((entries[0] / "build.json").read_text())
+    assert entry["built_on"] == "python" and entry["build"]["build"]["version"] == VERSION, entry
+    assert any(package.startswith("libssl3") for package in entry["packages"]), entry  # found from the build, by ldd
+    # The copy's host got no compiler and no headers (mod_wsgi came from its build cache too).
+    assert hosts["python-copy"].ssh("dpkg-query -W -f '${Status}' gcc libssl-dev", check=False).stdout.count(
+        "install ok installed") == 0
+    for name, host in hosts.items():
+        seen = get(host, 8081, "/env").json()
+        # mod_wsgi embeds the new libpython, and the daemon's interpreter is the new Python's.
+        assert seen["python_version"] == VERSION and seen["python_base_prefix"] == PREFIX, (name, seen)
+        assert seen["libpython"] == [f"{PREFIX}/lib/libpython{SERIES}.so.1.0"], (name, seen)
+        # The app with requirements: its virtualenv is the new Python's, and it answers.
+        venv_base = host.ssh("/srv/wsgi-apache/sample/venv/bin/python -c 'import sys; print(sys.base_prefix)'").stdout.strip()
+        assert venv_base == PREFIX and get(host, 8091, "/").status == 200, name
+        # The express app: wsgi-express and its Apache on the same Python.
+        express = get(host, 8000, "/env").json()
+        assert express["python_version"] == VERSION and express["libpython"] == seen["libpython"], (name, express)
+        # altinstall: python3.X only, no python3 that could shadow the system's; no build tree, no archive.
+        listing = host.ssh(f"ls {PREFIX}/bin; ls /usr/local/src /var/cache/wsgi-apache").stdout.split()
+        assert f"python{SERIES}" in listing and "python3" not in listing and "wsgi-apache-python" not in listing, listing
+        assert not [f for f in listing if f.startswith("python-") and f.endswith(".tar.gz")], listing
+        recorded = json.loads(host.ssh(f"cat {PREFIX}/wsgi-apache-build.json").stdout)
+        assert recorded["version"] == VERSION and recorded["source_sha256"] == SHA256, recorded
+        assert "--enable-shared" in recorded["configure"] and "--enable-optimizations" not in recorded["configure"]
 
-    second = run_play(PLAYBOOK, inventory, extra)
+    second = run_play(PLAYBOOK, fleet, extra)
     # The compile reports a change whenever it runs, so none is none.
     assert second.rc == 0 and second.changed == 0, second
