@@ -1,7 +1,8 @@
 """Apache graceful reloads on a lone host under load (`systemctl reload apache2`, a daemon-option change,
 a vhost change, Debian's daily log rotation), with the mod_wsgi the role builds: with its patch set
 (docs/mod_wsgi-patches.md) and as published (mod_wsgi_patches: false); and the same for an express app
-beside the site app (its own Apache's graceful restarts, and its logs' rotation).
+beside the site app (its own Apache's graceful restarts, and its logs' rotation). With the patch set a
+daemon request opens no netlink socket (patch 0005); as published, each opens one (strace on the daemons).
 
 The load is the other tests' (helpers.load: wrk, 16 connections kept alive, paced), plus the same
 with one connection per request (Connection: close). Apache itself resets the kept-alive connections
@@ -122,6 +123,27 @@ def in_flight_at_a_reload(host, port=PORT, unit="apache2", seconds=4.5, before=0
     return request()
 
 
+def daemon_requests_and_netlink_sockets(host, requests=20):
+    """strace on the site app's daemon processes while requests are answered (from the host, to its own
+    address): the connections they accepted, and the netlink sockets they opened (glibc's read of the
+    host's interface addresses, for getaddrinfo() with AI_ADDRCONFIG)."""
+    daemons = daemon_pids(host, "(wsgi:reloads)")
+    assert daemons, host.ssh("ps -eo pid=,args=").stdout
+    pids = " ".join(f"-p {pid}" for pid in daemons)
+    trace = host.ssh(f"""set -e
+command -v strace >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q strace >/dev/null
+rm -f /tmp/daemon-requests.trace
+strace -f -qq -e trace=accept,accept4,socket -o /tmp/daemon-requests.trace {pids} &
+tracer=$!
+sleep 2  # attached: a daemon's threads wait in accept or poll, so nothing is traced before a request
+python3 -c 'import urllib.request
+for _ in range({requests}): urllib.request.urlopen("http://{host.address}:{PORT}/env", timeout=60).read()'
+kill -INT $tracer; wait $tracer || true
+cat /tmp/daemon-requests.trace""").stdout
+    accepted = len(re.findall(r"accept4?(?:\(| resumed>).*\) = \d+$", trace, re.M))
+    return accepted, trace.count("socket(AF_NETLINK")
+
+
 def errors(host, log):
     """The error lines of an Apache error log (mod_wsgi's and Apache's numbered ones), for a failed assertion."""
     return "\n".join(re.findall(r".*(?:WSGI0|AH0)\d+.*", host.ssh(f"cat {log}").stdout)[-30:])
@@ -167,6 +189,15 @@ def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, depl
     assert vhost["non_2xx"] == 0, vhost["output"]
     assert f"ServerAlias {ALIAS}" in host.ssh("cat /etc/apache2/sites-enabled/*reloads*").stdout
     assert_no_token_or_socket_error(host, "/var/log/apache2/error.log")
+
+
+def test_with_the_patch_set_a_daemon_request_reads_no_interface_address(host, deployed):
+    """Patch 0005: a daemon rebuilds the request's local address from SERVER_ADDR without getaddrinfo()'s
+    AI_ADDRCONFIG, so no request opens a netlink socket (as published, each does: the test below)."""
+    accepted, netlink = daemon_requests_and_netlink_sockets(host)
+    print(f"with the patch set: {netlink} netlink sockets in {accepted} daemon requests")
+    assert accepted >= 10, accepted  # the tracer saw the requests
+    assert netlink == 0, netlink
 
 
 def test_with_the_worker_mpm_reloads_reset_no_kept_alive_connection(host, inventory, deployed):
@@ -264,6 +295,9 @@ def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, invento
     assert host.ssh(f"grep -ac 'sending the request again' {LIVE}", check=False).stdout.strip() == "0"
     again = run_play(PLAYBOOK, inventory, variables(processes=3, patches=False))
     assert again.rc == 0 and again.changed == 0 and not compiled(again), again
+    accepted, netlink = daemon_requests_and_netlink_sockets(host)
+    print(f"as published: {netlink} netlink sockets in {accepted} daemon requests")
+    assert accepted >= 10 and netlink >= accepted, (accepted, netlink)  # one address lookup a request at least
 
     kept = under_load(host, reload(host))
     report(f"as published: {RELOADS} reloads, connections kept alive", kept)

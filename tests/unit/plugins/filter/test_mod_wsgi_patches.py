@@ -71,13 +71,15 @@ def test_the_roles_patches_have_every_key_and_a_diff_after_the_header():
         assert header["Test"].startswith("tests/") and (PATCHES.parents[3] / header["Test"].split("::")[0]).is_file(), header["Test"]
 
 
-@pytest.mark.parametrize("release, files", [
+@pytest.mark.parametrize("release, files, skips", [
     ("6.1.1", ["0001-daemon-socket-missing.patch", "0002-daemon-token-kept.patch", "0003-replay-unanswered.patch",
-               "0004-restart-waits-shutdown-timeout.patch"]),
-    ("5.0.2", []),  # Debian 11's: built as published, with a warning
+               "0004-restart-waits-shutdown-timeout.patch", "0005-server-addr-family.patch"], False),
+    ("6.0.1", ["0005-server-addr-family.patch"], True),  # the first with the address lookup; not the restart fixes
+    ("5.0.2", [], True),  # Debian 11's: built as published, with a warning
 ])
-def test_the_releases_the_roles_build_get_the_patch_set(release, files):
+def test_the_releases_the_roles_build_get_the_patch_set(release, files, skips):
     got = FILTER([str(p) for p in PATCHES.glob("*.patch")], release)
     assert [p["file"] for p in got["apply"]] == files
-    assert bool(got["skipped"]) == (not files)
-    assert got["keeps_socket_path"] == bool(files)  # WSGISocketRotation Off only with the patches that need it
+    assert bool(got["skipped"]) == skips
+    # WSGISocketRotation Off only with the patches that need it
+    assert got["keeps_socket_path"] == ("0002-daemon-token-kept.patch" in files)
