@@ -8,7 +8,7 @@ One bookworm test host ("bench"; reused if running, --fresh starts it anew) gets
 bench/playbooks/peers.yml: the hello app (bench/apps/hello) and a Django 5.2 project
 (bench/apps/page: 50 rows from SQLite through the ORM, a base template and a for-loop table) from
 wsgi.apache.site with the role's defaults, and the peers from Debian's packages (nginx, Apache) and
-PyPI (gunicorn, uWSGI, mod_wsgi-express 6.1.1) in a virtualenv of the system Python, each run with
+PyPI (gunicorn, uWSGI, Granian, mod_wsgi-express 6.1.1) in a virtualenv of the system Python, each run with
 its documented production settings (STACKS below). With --python-build, the site's mod_wsgi and
 apps run on CPython compiled by wsgi.apache.python (its defaults: PGO and LTO; python.org's 3.11.2,
 the system's release, from the Debian mirror) instead of Debian's libpython3.11; the peers keep the
@@ -20,7 +20,7 @@ wsgi.file_wrapper (the site with WSGIEnableSendfile Off, its default, and On); a
 Each stack in turn (the starting stack rotated each round) gets `wrk -t2 -cN -dD --latency` from
 this machine after a 2 s warm-up; each figure is the median over rounds. Printed per workload:
 req/s, p50, p99, errors, memory, CPU per request by process (the front end: Apache or nginx; the
-workers: mod_wsgi's daemons, gunicorn's or uWSGI's workers), and the ratio site / stack; then the
+workers: mod_wsgi's daemons, gunicorn's, uWSGI's or Granian's workers), and the ratio site / stack; then the
 verdicts. "CPU app" is the page's own CPU time per request (its X-Thread-CPU-Us header, median of
 up to 100 requests sampled during the run): the same Django code, timed inside each server.
 Experiments, not candidates: the site's apps in mod_wsgi embedded mode; the site's file workload
@@ -83,6 +83,14 @@ def uwsgi(app, cores, socket_option):
             f"--chdir {APPS[app]['dir']} --module {APPS[app]['module']} --uid www-data --gid www-data")
 
 
+def granian(app, cores, address, port):
+    """Granian (its WSGI interface) as its docs deploy it: a worker process per core, its default threads,
+    blocking threads and backpressure, no access log (its default); as www-data, which setpriv switches to
+    (Granian has no user option)."""
+    return (f"cd {APPS[app]['dir']} && exec setpriv --reuid www-data --regid www-data --init-groups "
+            f"{VENV}/bin/granian --interface wsgi --workers {cores} --host {address} --port {port} {APPS[app]['module']}")
+
+
 def nginx(conf, upstream):
     """nginx in the foreground with the gunicorn docs' proxy settings (conf "proxy") or uwsgi_pass
     (conf "uwsgi"), and an access log as Debian's default configuration has."""
@@ -127,7 +135,10 @@ def peer_stacks():
             uwsgi(app, cores, f"--socket {sock}"), nginx("uwsgi", f"unix:{sock}")]),
         LIBPYTHON: (FRONT_PORT, lambda app, cores: [
             gunicorn(app, cores, f"unix:{sock}", python=f"{VENV}/bin/python-shared"), nginx("proxy", f"unix:{sock}")]),
+        "nginx + Granian": (FRONT_PORT, lambda app, cores: [
+            granian(app, cores, "127.0.0.1", 9002), nginx("proxy", "127.0.0.1:9002")]),
         "gunicorn alone": (ALONE_PORT, lambda app, cores: [gunicorn(app, cores, f"0.0.0.0:{ALONE_PORT}")]),
+        "Granian alone": (ALONE_PORT, lambda app, cores: [granian(app, cores, "0.0.0.0", ALONE_PORT)]),
         "mod_wsgi-express": (ALONE_PORT, lambda app, cores: [
             f"{VENV}/bin/mod_wsgi-express start-server --application-type module --entry-point "
             "{0} --callable-object {2} ".format(*APPS[app]['module'].partition(':')) +
@@ -310,15 +321,15 @@ def report(med, stacks, workloads, duration, rounds, cores):
 
 
 def verdicts(med):
-    """Issue 18's targets, on what was measured."""
+    """Issue 18's targets, with issue 27's Granian stacks, on what was measured."""
     ok = []
 
     def figure(stack, workload, key="req_s"):
         return med[(stack, workload)][key] if (stack, workload) in med else None
 
     candidates = [s for s in PEERS if "experiment" not in s]
-    gunicorns = [s for s in candidates if "gunicorn" in s]
-    uwsgis = [s for s in candidates if "uWSGI" in s]
+    gunicorns = [s for s in candidates if "gunicorn" in s or "Granian" in s]  # page: the site at 1.0x
+    uwsgis = [s for s in candidates if "uWSGI" in s]  # page: at 0.95x
     if figure(SITE, "page"):
         site = figure(SITE, "page")
         for peer in gunicorns + uwsgis:
@@ -332,7 +343,7 @@ def verdicts(med):
             ok.append(lib.verdict("page: site p99 no worse than the best peer's", figure(SITE, "page", "p99_ms") <= best[0],
                                   f"{figure(SITE, 'page', 'p99_ms'):.1f} ms vs {best[0]:.1f} ms ({best[1]})"))
     if figure(SITE, "hello"):
-        for peer in gunicorns:
+        for peer in [s for s in gunicorns if "gunicorn" in s]:
             if figure(peer, "hello"):
                 ok.append(lib.verdict(f"hello: site >= {peer} req/s", figure(SITE, "hello") >= figure(peer, "hello"),
                                       f"{figure(SITE, 'hello') / figure(peer, 'hello'):.2f}x"))
