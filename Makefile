@@ -135,8 +135,8 @@ integration: setup
 # with the wait for a core. Their hosts have names of their own; each group's output is shown whole when it
 # ends. The test-host tool's own tests run last, alone: they check that nothing of ours is left.
 INTEGRATION_M := $(addprefix tests/integration/,test_site_role.py test_acme.py test_reloads.py)
-INTEGRATION_A := $(addprefix tests/integration/,test_galaxy.py test_fleet.py test_python_role.py test_build_cache.py test_mod_wsgi_role.py)
-INTEGRATION_B := $(addprefix tests/integration/,test_releases.py test_express.py test_django.py)
+INTEGRATION_A := $(addprefix tests/integration/,test_galaxy.py test_fleet.py test_python_role.py test_build_cache.py)
+INTEGRATION_B := $(addprefix tests/integration/,test_releases.py test_express.py test_django.py test_mod_wsgi_role.py)
 INTEGRATION_LAST := tests/integration/test_testhosts.py
 # and every other module, last in the third group
 INTEGRATION_REST := $(filter-out $(INTEGRATION_M) $(INTEGRATION_A) $(INTEGRATION_B) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
