@@ -41,11 +41,14 @@ COLLECTION := $(CURDIR)/.collections/ansible_collections/wsgi/apache
 .PHONY: test setup deploy lint generate docs release-notes release quick unit upstream sanity package hosts molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy bench-libpython stop-hosts clean
 
 # The stages without test hosts at once, in two groups (sanity checks two releases at a time; lint, docs,
-# unit, upstream and package mostly keep one core busy), then what needs test hosts.
+# unit, upstream and package mostly keep one core busy), and beside them the test hosts' images of a machine
+# that has none yet (mostly downloads: else the hosts stage's three groups would wait for them); then what
+# needs test hosts.
 test: setup
 	$(VENV)/bin/python tools/together.py \
 	  "checks=$(MAKE) --no-print-directory lint docs unit upstream package" \
-	  "sanity=$(MAKE) --no-print-directory sanity"
+	  "sanity=$(MAKE) --no-print-directory sanity" \
+	  "images=$(PYTHON) tools/testhost.py image --all"
 	$(MAKE) --no-print-directory hosts
 	@echo "make test: all stages passed"
 

@@ -9,7 +9,7 @@ cgroup, state), and ``stop-all`` stops every host of ours.
 
 Commands (run as root: python3 tools/testhost.py COMMAND)::
 
-    image     [--release R]          build or reuse the image, print its path
+    image     [--release R | --all]  build or reuse the image (of every release: --all), print its path
     start     NAME... [--release R]  start hosts, print their connections as JSON
     stop      NAME...                stop hosts (idempotent)
     stop-all                         stop every host of ours
@@ -692,7 +692,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="testhost", description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("image")
-    p.add_argument("--release", default=DEFAULT_RELEASE, choices=RELEASES)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--release", default=DEFAULT_RELEASE, choices=RELEASES)
+    which.add_argument("--all", action="store_true", help="every supported release's")
     p = sub.add_parser("start")
     p.add_argument("names", nargs="+")
     p.add_argument("--release", default=DEFAULT_RELEASE, choices=RELEASES)
@@ -707,7 +709,8 @@ def main(argv=None):
     try:
         if args.cmd == "image":
             require_root()
-            print(build_image(args.release))
+            for release in RELEASES if args.all else [args.release]:
+                print(build_image(release))
         elif args.cmd == "start":
             hosts = [start(n, args.release) for n in args.names]
             print(json.dumps(hosts, indent=2))

@@ -100,12 +100,19 @@ def curl(app, roots, name, path="/env"):
                           capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
 
 
+def served_to_every_name(host, roots, names):
+    """Each name answers 200 with the CA's certificate, twice over. mod_md's certificate goes live at a
+    graceful reload, during which a child of Apache's old generation may still accept a new connection for a
+    moment (seen once: 200 from the new generation, then the old self-signed certificate at once after)."""
+    return all(curl(host, roots, name).stdout == "200" for name in names * 2)
+
+
 @pytest.fixture(scope="module")
 def deployed(app, inventory, roots):
     result = run_play(PLAYBOOK, inventory, variables())
     assert result.rc == 0, result
     # mod_md asks pebble, stages the certificate, and wsgi-apache-md.path reloads Apache: no one else acts
-    assert wait_for(lambda: curl(app, roots, NAMES[0]).stdout == "200", 180, step=2), (
+    assert wait_for(lambda: served_to_every_name(app, roots, NAMES), 180, step=2), (
         curl(app, roots, NAMES[0]), app.ssh("grep -h md: /var/log/apache2/error.log | tail -20", check=False).stdout)
     return result
 
@@ -198,9 +205,8 @@ def test_an_express_app_gets_its_certificate_and_renews_it_under_load(xapp, root
     first = run_play(EXPRESS_PLAYBOOK, inventory, express_variables())
     assert first.rc == 0, first
     log = "grep -h md: /srv/wsgi-express/xshop/server/error_log | tail -20"
-    assert wait_for(lambda: curl(xapp, roots, XNAMES[0]).stdout == "200", 180, step=2), (
+    assert wait_for(lambda: served_to_every_name(xapp, roots, XNAMES), 180, step=2), (
         curl(xapp, roots, XNAMES[0]), xapp.ssh(log, check=False).stdout)
-    assert curl(xapp, roots, XNAMES[1]).stdout == "200"
     staples_the_cas_answer(xapp, XNAMES[0], responder, log)
     assert xapp.ssh("systemctl is-active wsgi-express-xshop-md.path").stdout.strip() == "active"
     # taken by the app's Apache (mod_md may keep its job's state there)
