@@ -2,11 +2,14 @@
 change nothing; check mode reports the compile and writes nothing; of two hosts in one play, one
 compiles and the other installs the same build from the controller's build cache (no compiler, no
 headers); on both, that Python serves a site app and an express app through mod_wsgi built against it,
-and a second run changes nothing.
+and a second run changes nothing. Then the apps live on one host move to Debian's Python (mod_wsgi
+built for it, their releases' virtualenvs of it) under load: once with one app unhealthy on it, when
+every app and the module go back, then for good; neither time does a request get an answer but 2xx.
 
 The source is python.org's Python-3.13.5.tar.xz as Debian's mirror keeps it (trixie's python3.13
 orig tarball, the same file), from the mirror this machine's apt uses (testhost.cpython_source). The
-compile here leaves out the optimisations (python_optimize false), which only make it longer;
+compile here leaves out the optimisations (python_optimize false), which only make it longer, and
+CPython's own tests (python_test_modules false);
 bench/serving.py --python-build measures what they are for.
 """
 import json
@@ -16,7 +19,7 @@ import pytest
 
 import testhost
 from conftest import ROOT, run_play
-from helpers import files_digest, get
+from helpers import files_digest, get, load
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "python.yml"
 VERSION = "3.13.5"
@@ -40,8 +43,10 @@ def cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def source_vars(cache):
     def make(**extra):
-        """The role's variables for the mirror's tarball, without the optimisations; None drops one."""
-        spec = {**testhost.cpython_source(VERSION), "python_optimize": False, "python_build_cache_dir": str(cache), **extra}
+        """The role's variables for the mirror's tarball, without the optimisations and CPython's tests; None
+        drops one."""
+        spec = {**testhost.cpython_source(VERSION), "python_optimize": False, "python_test_modules": False,
+                "python_build_cache_dir": str(cache), **extra}
         return {k: v for k, v in spec.items() if v is not None}
     return make
 
@@ -134,7 +139,69 @@ def test_one_host_compiles_the_other_installs_that_build_and_both_serve_site_and
         recorded = json.loads(host.ssh(f"cat {PREFIX}/wsgi-apache-build.json").stdout)
         assert recorded["version"] == VERSION and recorded["source_sha256"] == SHA256, recorded
         assert "--enable-shared" in recorded["configure"] and "--enable-optimizations" not in recorded["configure"]
+        # python_test_modules false: no test package, no test extension modules
+        missing = host.ssh(f"{PREFIX}/bin/python{SERIES} -c 'import test' 2>&1; ls {PREFIX}/lib/python{SERIES}/lib-dynload",
+                           check=False).stdout
+        assert "No module named 'test'" in missing and "_testcapi" not in missing and "_json" in missing, missing
 
     second = run_play(PLAYBOOK, fleet, extra)
     # The compile reports a change whenever it runs, so none is none.
     assert second.rc == 0 and second.changed == 0, second
+
+
+def moved_under_load(host, inventory, extra):
+    """Run the play with wrk on the sample app (the healthy one) from before to after: (result, counts)."""
+    under_load = load(host, 8091, "/")
+    try:
+        result = run_play(PLAYBOOK, inventory, extra)
+    finally:
+        counts = under_load.stop()
+    return result, counts
+
+
+def served_by(host, python, prefix):
+    """Both site apps and the express app answer from python: the daemons' interpreter and the virtualenv's."""
+    seen = get(host, 8081, "/env").json()
+    assert seen["python_version"] == python and seen["python_base_prefix"] == prefix, seen
+    venv_base = host.ssh("/srv/wsgi-apache/sample/venv/bin/python -c 'import sys; print(sys.base_prefix)'").stdout.strip()
+    assert venv_base == prefix and get(host, 8091, "/").status == 200, venv_base
+    express = get(host, 8000, "/env").json()
+    assert express["python_version"] == python and express["python_base_prefix"] == prefix, express
+
+
+def test_live_apps_move_to_another_python_together_or_all_go_back(hosts, tmp_path, source_vars):
+    """python-copy's apps, live on 3.13 since the test before, move to Debian's Python. mod_wsgi built for it
+    waits until every site app's new release (a virtualenv of it) is live, then Apache restarts on it: a daemon
+    never runs a release of the other Python (which answered 500 before). One app unhealthy on it sends every
+    app's release and the module of before back together; then the move goes through. The restarts are
+    Apache's full ones (a new libpython cannot be loaded into a running Apache): connections refused while it
+    restarts are printed, not counted as answers; an answer but 2xx fails the test."""
+    host = hosts["python-copy"]
+    inventory = host.inventory(tmp_path)
+    system = host.ssh("python3 -c 'import sys; print(\"%d.%d.%d\" % sys.version_info[:3])'").stdout.strip()
+    probe = {**PROBE_APP, "health_url": "/env"}
+
+    def variables(probe_environment):
+        return source_vars(python_then_apps=True, mod_wsgi_python="/usr/bin/python3", express_apps=[EXPRESS_APP],
+                           site_apps=[{**probe, "environment": probe_environment}, SAMPLE_APP])
+
+    result, counts = moved_under_load(host, inventory, variables({"PROBE_UNHEALTHY_LIVE": "1"}))
+    print(f"a move to Debian's Python, back: {counts['non_2xx']} non-2xx, {counts['socket_errors']} socket errors "
+          f"{counts['socket_error_kinds']} of {counts['requests']} requests")
+    assert result.rc != 0, result
+    said = " ".join(result.output.split())
+    assert "site_apps[probe]" in said and "answered 500" in said, result
+    assert "every app goes back to its release of before, with mod_wsgi of before" in said, result
+    served_by(host, VERSION, PREFIX)
+    assert json.loads(host.ssh("cat /var/lib/wsgi-apache/mod_wsgi.json").stdout)["build"]["python_version"] == VERSION
+    assert counts["non_2xx"] == 0, counts["output"]
+
+    result, counts = moved_under_load(host, inventory, variables({}))
+    print(f"a move to Debian's Python: {counts['non_2xx']} non-2xx, {counts['socket_errors']} socket errors "
+          f"{counts['socket_error_kinds']} of {counts['requests']} requests")
+    assert result.rc == 0, result
+    served_by(host, system, "/usr")
+    assert counts["non_2xx"] == 0 and counts["requests"] > 100, counts["output"]
+
+    again = run_play(PLAYBOOK, inventory, variables({}))
+    assert again.rc == 0 and again.changed == 0, again

@@ -58,8 +58,8 @@ def test_site_daemon_docs_come_from_the_option_table():
 
 def test_mod_wsgi_entry_points_share_the_options():
     spec = yaml.safe_load((ROLES / "mod_wsgi" / "meta" / "argument_specs.yml").read_text())["argument_specs"]
-    assert set(spec) == {"main", "check", "apply"}
-    assert spec["check"]["options"] == spec["main"]["options"] == spec["apply"]["options"]
+    assert set(spec) == {"main", "check", "apply", "live", "back"}
+    assert all(entry["options"] == spec["main"]["options"] for entry in spec.values())
 
 
 def test_site_tls_defaults_are_the_shared_ones():

@@ -26,6 +26,7 @@ PLAY = """
         _internal_apps: []
         _internal_variable: site_apps
         _internal_keep_releases: 3
+        _internal_module_held: false
 """
 
 
