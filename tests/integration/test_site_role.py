@@ -14,7 +14,7 @@ import pytest
 
 from conftest import ROOT, run_play
 from helpers import (check_mode_on_a_fresh_host, daemon_pids, files_digest, get, in_background, run_adhoc,
-                     tls_12_and_13_only, wait_for)
+                     tls_12_and_13_only, wait_for, warnings_in)
 
 PLAYBOOK = ROOT / "tests" / "integration" / "playbooks" / "site.yml"
 PROBE = str(ROOT / "tests" / "integration" / "apps" / "probe")
@@ -69,6 +69,7 @@ def stage_vars(stage):
 def converge(host, inventory, extra):
     result = run_play(PLAYBOOK, inventory, extra)
     assert result.rc == 0, result
+    assert not warnings_in(result.output), warnings_in(result.output)
     wait_for(lambda: get(host, 8081, "/env").status == 200, 20)
     return result
 
@@ -104,6 +105,7 @@ def test_second_run_changes_nothing_and_does_not_reload(host, inventory, stage_a
     before = reloads(host)
     result = run_play(PLAYBOOK, inventory, stage_a)
     assert result.rc == 0 and result.changed == 0, result
+    assert not warnings_in(result.output), warnings_in(result.output)
     assert reloads(host) == before, "Apache was reloaded by a run that changed nothing"
     assert daemon_pids(host, "(wsgi:probe)") == pids
     check = run_play(PLAYBOOK, inventory, stage_a, check=True)
