@@ -182,17 +182,15 @@ def test_a_code_change_fails_no_request_and_lets_the_request_in_flight_finish(ho
     assert len(after) == 2 and not after & before, "every daemon process restarted once"
 
 
-def test_requirements_and_environment_changes_fail_no_request(host, inventory, role):
+def test_a_requirements_and_environment_change_fails_no_request(host, inventory, role):
+    """One release with new requirements (a virtualenv of its own) and a new environment."""
     (role["src"] / "requirements.txt").write_text("six\n")
+    role["extra"]["environment"] = {"PROBE_NUMBER": "8"}
     result, counts, in_flight = deploy_under_load(host, inventory, role)
     assert result.rc == 0, result
     assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
     assert in_flight.status == 200
     assert host.ssh(f"ls {role['root']}/venv/lib/python3*/site-packages/six.py").returncode == 0
-    role["extra"]["environment"] = {"PROBE_NUMBER": "8"}
-    result, counts, in_flight = deploy_under_load(host, inventory, role)
-    assert result.rc == 0, result
-    assert counts["non_2xx"] == 0 and counts["socket_errors"] == 0, counts["output"]
     assert get(host, role["port"], "/env").json()["environment"] == {"PROBE_NUMBER": "8"}
 
 
@@ -380,9 +378,10 @@ def test_shared_directories_outlive_releases_and_rollbacks(host, inventory, role
     assert back.rc == 0, back
     assert marker(host, role) == "v8"
     assert get(host, port, "/uploaded?name=a.txt").json() == {"text": "from-v8"}
-    again = deploy(role, inventory, shared=shared)  # v9 again: its release is there, it goes live
+    # v9 again: its release is there, it goes live (that a run with shared directories then changes nothing,
+    # test_django shows)
+    again = deploy(role, inventory, shared=shared)
     assert again.rc == 0 and marker(host, role) == "v9"
-    assert deploy(role, inventory, shared=shared).changed == 0
 
 
 def lock_of(host, role):
