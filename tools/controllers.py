@@ -119,9 +119,11 @@ class TestHostController:
         self.host, self.core = host, core
         self.work = f"/root/controller-{core}"
         self.bin = f"{self.work}/venv/bin"
-        host.ssh(f"{TRIXIE_PYTHON} -c 'import ensurepip' 2>/dev/null || (apt-get update -q && "
-                 "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-venv) >/dev/null",
-                 timeout=900)
+        # under a lock of the host's: two releases set up at once (make sanity's two jobs) would both run apt-get,
+        # and the second fail on apt's lock
+        venv = (f"{TRIXIE_PYTHON} -c 'import ensurepip' 2>/dev/null || (apt-get update -q && "
+                "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-venv) >/dev/null")
+        host.ssh(f"flock /run/wsgiah-controller-setup.lock sh -c {shlex.quote(venv)}", timeout=900)
         host.ssh(f"rm -rf {self.work} && mkdir -p {self.work} && {TRIXIE_PYTHON} -m venv {self.work}/venv && "
                  f"{self.bin}/pip install -q ansible-core=={core}", timeout=900)
         self.key = key and self.put(key)
