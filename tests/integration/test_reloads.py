@@ -301,9 +301,6 @@ def test_without_the_patch_set_mod_wsgi_is_built_once_as_published(host, invento
     print(f"as published: {netlink} netlink sockets in {accepted} daemon requests")
     assert accepted >= 10 and netlink >= accepted, (accepted, netlink)  # one address lookup a request at least
 
-    # What fails at a reload as published is measured by bench/deploy.py (make bench-deploy), with and without
-    # the patch set in one run: docs/mod_wsgi-patches.md has its figures.
-
     express = run_play(EXPRESS_PLAYBOOK, inventory, express_variables(processes=3, patches=False))
     assert express.rc == 0 and not compiled(express), express
     # a new module is a new decision of wsgi-express: the role restarted the app's Apache gracefully
