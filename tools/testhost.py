@@ -44,10 +44,11 @@ import platforms
 PREFIX = "wsgiah"
 RELEASES = tuple(platforms.debian().values())  # the Debian releases the collection supports
 DEFAULT_RELEASE = "bookworm"
-# What Ansible, sshd and systemd need on a host, and logrotate, as on a standard Debian server (its
-# daily job reloads Apache); the role installs the rest.
+# What Ansible, sshd and systemd need on a host, and as on a standard Debian server logrotate (its
+# daily job reloads Apache) and python3-apt (unattended-upgrades and apt-listchanges need it; without it
+# Ansible's apt module installs it first, after an apt-get update); the role installs the rest.
 IMAGE_PACKAGES = (
-    "openssh-server", "python3", "sudo", "iproute2", "ca-certificates", "acl",
+    "openssh-server", "python3", "python3-apt", "sudo", "iproute2", "ca-certificates", "acl",
     "systemd", "systemd-sysv", "dbus", "procps", "curl", "logrotate",
 )
 # Units that would only slow boots down or grab the dpkg lock during a test, and the daily timers,
@@ -230,6 +231,8 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 chroot $R apt-get update -q
 chroot $R apt-get install -y -q --no-install-recommends {packages}
 chroot $R apt-get clean
+# apt's binary caches of the package lists, which a server keeps between its updates (clean removed them).
+chroot $R apt-cache gencaches >&2
 # Trust what this machine trusts (a proxy's CA, say): the certificates in its bundle that the
 # image's bundle lacks become local CAs of the image.
 python3 - "$R" {bundle} <<'PY'
