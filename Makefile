@@ -137,16 +137,13 @@ integration: setup
 
 # What needs test hosts, at once in three groups of about the same length (each module's cost is printed at
 # the end of its group; docs/testing.md keeps the table), so that the 2 cores stay busy to the end: Molecule
-# then test_site_role, test_acme and test_reloads, and the integration tests in two groups, each a long module
-# first. The second group starts with test_python_role, whose first minutes compile CPython: by the time it and
-# test_galaxy need the build of mod_wsgi that nearly every test needs, test_releases, first in the third group,
-# has put it in the shared build cache (both compiled it at once when test_galaxy came first). Four groups took
-# longer: the tests' paced load runs as long as a play does, so its CPU grows with the wait for a core. Their
-# hosts have names of their own; each group's output is shown whole when it ends. The test-host tool's own
-# tests run last, alone: they check that nothing of ours is left.
+# then test_site_role, test_acme and test_reloads, and the integration tests in two groups, each its longest
+# module first. Four groups took longer: the tests' paced load runs as long as a play does, so its CPU grows
+# with the wait for a core. Their hosts have names of their own; each group's output is shown whole when it
+# ends. The test-host tool's own tests run last, alone: they check that nothing of ours is left.
 INTEGRATION_M := $(addprefix tests/integration/,test_site_role.py test_acme.py test_reloads.py)
-INTEGRATION_A := $(addprefix tests/integration/,test_python_role.py test_galaxy.py test_fleet.py test_build_cache.py test_mod_wsgi_role.py)
-INTEGRATION_B := $(addprefix tests/integration/,test_releases.py test_express.py test_django.py)
+INTEGRATION_A := $(addprefix tests/integration/,test_galaxy.py test_fleet.py test_python_role.py test_build_cache.py)
+INTEGRATION_B := $(addprefix tests/integration/,test_releases.py test_express.py test_django.py test_mod_wsgi_role.py)
 INTEGRATION_LAST := tests/integration/test_testhosts.py
 # and every other module, last in the third group
 INTEGRATION_REST := $(filter-out $(INTEGRATION_M) $(INTEGRATION_A) $(INTEGRATION_B) $(INTEGRATION_LAST),$(sort $(wildcard tests/integration/test_*.py)))
