@@ -23,8 +23,8 @@ WITH_FRESH_BUILD_CACHE := rm -rf $(TEST_BUILD_CACHE) && mkdir -p $(TEST_BUILD_CA
 # What makes the test suite's runs cheaper without changing what they run: the test hosts keep the bytecode
 # Python compiles from Ansible's module payloads (tools/testhost_bytecode.py: half of a module run's CPU there),
 # and ansible-playbook here keeps the payloads for the next play (tools/ansible_callbacks/payload_cache.py: a
-# quarter of a play's CPU here) and the code Jinja makes of each template (template_cache.py: 8 % of a play's
-# CPU here); both emptied when a run starts. The benchmarks and make deploy have none of them, as a user's
+# quarter of a play's CPU here) and the code Jinja makes of each template (template_cache.py: 4-8 % of a
+# play's CPU here); both emptied when a run starts. The benchmarks and make deploy have none of them, as a user's
 # runs have not.
 PAYLOAD_CACHE := $(CURDIR)/build/test-cache/ansiballz
 TEST_SPEEDUPS := WSGIAH_MODULE_BYTECODE=1 WSGIAH_PAYLOAD_CACHE=$(PAYLOAD_CACHE) \
