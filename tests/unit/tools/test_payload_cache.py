@@ -1,11 +1,10 @@
 """tools/ansible_callbacks/payload_cache.py: what one ansible-playbook builds of a module's payload, the next of
 the same test run takes, as long as ansible-core and the paths modules come from are the same."""
-import os
 import pathlib
-import subprocess
-import sys
 
 import pytest
+
+import ansible_play
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 PLAY = """
@@ -19,18 +18,7 @@ PLAY = """
 
 
 def play(tmp_path, cache, collections=ROOT / ".collections"):
-    book = tmp_path / "play.yml"
-    book.write_text(PLAY)
-    env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_COLLECTIONS_PATH=str(collections),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_DEBUG="1",
-               ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "tools" / "ansible_callbacks"), ANSIBLE_CALLBACKS_ENABLED="payload_cache")
-    env.pop("WSGIAH_PAYLOAD_CACHE", None)
-    if cache:
-        env.update(WSGIAH_PAYLOAD_CACHE=str(cache))
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(book)],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, check=False, timeout=120)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout + proc.stderr
+    return ansible_play.run(tmp_path, PLAY, ["payload_cache"], cache, collections, ANSIBLE_DEBUG="1")
 
 
 def payloads(cache):

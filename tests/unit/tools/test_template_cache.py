@@ -3,10 +3,10 @@ what the next one uses, and renders the same; an edited filter plugin makes new 
 import os
 import pathlib
 import shutil
-import subprocess
-import sys
 
 import pytest
+
+import ansible_play
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 # Expressions and templates of several kinds: a filter of the collection's, one that takes the context
@@ -31,19 +31,8 @@ PLAY = """
 
 
 def play(tmp_path, cache, collections):
-    book = tmp_path / "play.yml"
-    book.write_text(PLAY)
-    env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_COLLECTIONS_PATH=str(collections),
-               ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "tools" / "ansible_callbacks"),
-               ANSIBLE_CALLBACKS_ENABLED="template_cache")
-    env.pop("WSGIAH_PAYLOAD_CACHE", None)
-    if cache:
-        env.update(WSGIAH_PAYLOAD_CACHE=str(cache))
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(book)],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, check=False, timeout=120)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout[proc.stdout.index("TASK [Render]"):proc.stdout.index("PLAY RECAP")]
+    output = ansible_play.run(tmp_path, PLAY, ["template_cache"], cache, collections)
+    return output[output.index("TASK [Render]"):output.index("PLAY RECAP")]
 
 
 def kept(cache):
