@@ -109,7 +109,7 @@ def served_to_every_name(host, roots, names):
     the last time after one check 2 s later)."""
     if not all(curl(host, roots, name).stdout == "200" for name in names):
         return False
-    for _ in range(3):
+    for _check in range(3):
         time.sleep(2)
         if not all(curl(host, roots, name).stdout == "200" for name in names * 2):
             return False
