@@ -39,13 +39,14 @@ def _install(directory):
     # Jinja's code passes a filter or test its context or environment as the function asks (pass_context...):
     # the collections' filter and test plugins as they are now (an edited one makes new keys).
     plugins = sorted((path, os.stat(path).st_mtime_ns, os.stat(path).st_size) for root in C.COLLECTIONS_PATHS
-                     for path in glob.glob(os.path.join(root, "ansible_collections", "*", "*", "plugins", "*", "*.py")))
+                     for kind in ("filter", "test")
+                     for path in glob.glob(os.path.join(root, "ansible_collections", "*", "*", "plugins", kind, "*.py")))
     fixed = (release.__version__, jinja2.__version__, sys.version, environment.__qualname__, plugins)
     expression = threading.local()
     compile_source = environment.compile
     compile_expression = environment.compile_expression
 
-    def key(env, source, name, filename, raw, defer_init):
+    def key(env, source, name, filename, defer_init):
         if isinstance(source, str):
             text = ("template", str(source))
         elif getattr(expression, "source", None) is not None:
@@ -56,23 +57,24 @@ def _install(directory):
         settings = (tuple(repr(getattr(env, field)) for field in fields), env.optimized, sorted(env.extensions),
                     getattr(config, "allow_embedded_templates", None),
                     context.escape_backslashes if context else None)
-        return hashlib.sha256(repr((fixed, settings, text, name, filename, raw, defer_init)).encode()).hexdigest()
+        return hashlib.sha256(repr((fixed, settings, text, name, filename, defer_init)).encode()).hexdigest()
 
     def cached_compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        digest = key(self, source, name, filename, raw, defer_init)
+        # raw (Jinja's Python source, not code) is only asked for by tools such as compile_templates
+        digest = None if raw else key(self, source, name, filename, defer_init)
         if digest is None:
             return compile_source(self, source, name, filename, raw, defer_init)
         path = os.path.join(directory, digest)
         try:
             with open(path, "rb") as kept:
-                return kept.read().decode() if raw else marshal.loads(kept.read())
+                return marshal.loads(kept.read())
         except (OSError, ValueError, EOFError, TypeError):
             pass
-        made = compile_source(self, source, name, filename, raw, defer_init)
+        made = compile_source(self, source, name, filename, False, defer_init)
         temporary = f"{path}.{os.getpid()}"
         try:
             with open(temporary, "wb") as out:
-                out.write(made.encode() if raw else marshal.dumps(made))
+                out.write(marshal.dumps(made))
             os.replace(temporary, path)
         except (OSError, ValueError):
             pass

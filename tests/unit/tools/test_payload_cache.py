@@ -1,12 +1,10 @@
 """tools/ansible_callbacks/payload_cache.py: what one ansible-playbook builds of a module's payload, the next of
 the same test run takes, as long as ansible-core and the paths modules come from are the same."""
-import pathlib
-
 import pytest
 
 import ansible_play
+from ansible_play import ROOT
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
 PLAY = """
 - hosts: localhost
   connection: local

@@ -1,14 +1,13 @@
 """tools/ansible_callbacks/template_cache.py: the code Jinja made of a template or expression in one process is
 what the next one uses, and renders the same; an edited filter plugin makes new code."""
 import os
-import pathlib
 import shutil
 
 import pytest
 
 import ansible_play
+from ansible_play import ROOT
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
 # Expressions and templates of several kinds: a filter of the collection's, one that takes the context
 # (lookup('vars') is called with it), a loop, a conditional, a multi-line template.
 PLAY = """
