@@ -139,10 +139,26 @@ def test_terms_not_agreed_or_no_contact_are_refused_before_anything_changes(app,
     assert files_digest(app) == before
 
 
+def apache_at_the_reload(host):
+    """Apache's processes with their start times and the error log's restarts and mod_md lines: what to read when a
+    client gets the self-signed certificate after the CA's."""
+    return host.ssh("ps -o pid,ppid,lstart,args -C apache2; "
+                    "grep -h -E 'AH00493|AH00489|AH00494|md:' /var/log/apache2/error.log | tail -30", check=False).stdout
+
+
 def test_the_first_certificate_is_the_cas_for_every_name_and_goes_live_by_itself(app, roots, deployed):
-    for name in NAMES:
-        done = curl(app, roots, name)
-        assert done.stdout == "200", (name, done.stderr)
+    # Right after the fixture's checks a client got the self-signed certificate again in four CI-like runs on a
+    # loaded machine (once after 6 s of the CA's): the check waits, bounded, and prints what Apache ran when it had to.
+    unsettled = []
+
+    def settled():
+        if served_to_every_name(app, roots, NAMES):
+            return True
+        unsettled.append(apache_at_the_reload(app))
+        return False
+    assert wait_for(settled, 120, step=2), unsettled[-1]
+    if unsettled:
+        print(f"the self-signed certificate again after the CA's, {len(unsettled)} checks; Apache then:\n{unsettled[0]}")
     assert app.ssh("systemctl is-enabled wsgi-apache-md.path").stdout.strip() == "enabled"
     assert app.ssh("systemctl is-active wsgi-apache-md.path").stdout.strip() == "active"
     # taken by Apache (mod_md may keep its job's state there)
