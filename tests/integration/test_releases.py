@@ -302,7 +302,7 @@ def test_build_and_release_commands_complete_a_release_before_it_goes_live_and_t
     assert new != live and marker(host, role) == "v3"
     assert len(before["releases"]) >= KEEP and len(found["releases"]) == KEEP, (before, found)  # the oldest went
     assert before["releases"][0]["id"] not in [r["id"] for r in found["releases"]], (before, found)
-    # the new release is live, and the one live before it is the previous (kept: the rollback test goes to it)
+    # the new release is live, and the one live before it is the previous (kept: a rollback goes to it)
     assert found["releases"][-1]["live"] and found["previous"] == live, (before, found)
     assert live in [r["id"] for r in found["releases"]], (before, found)
     built = host.ssh(f"stat -c %U {root}/app/built.txt; cat {root}/app/built.txt").stdout.split()
