@@ -7,9 +7,11 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
-def run(tmp_path, play, callbacks, cache=None, collections=ROOT / ".collections", **env):
+def run(tmp_path, play, callbacks, cache=None, collections=None, **env):
     """ansible-playbook of PLAY (text) in tmp_path with the named callbacks enabled, WSGIAH_PAYLOAD_CACHE=cache
-    when given, and env's other variables; its output (stdout, then stderr). A failed play fails the test."""
+    when given, the collections of the checkout's .collections unless given, and env's other variables; its output
+    (stdout, then stderr). A failed play fails the test."""
+    collections = collections or ROOT / ".collections"
     book = tmp_path / "play.yml"
     book.write_text(play)
     env = dict(os.environ, ANSIBLE_HOME=str(tmp_path / "home"), ANSIBLE_COLLECTIONS_PATH=str(collections),

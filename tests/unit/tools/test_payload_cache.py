@@ -3,7 +3,6 @@ the same test run takes, as long as ansible-core and the paths modules come from
 import pytest
 
 import ansible_play
-from ansible_play import ROOT
 
 PLAY = """
 - hosts: localhost
@@ -15,7 +14,7 @@ PLAY = """
 """
 
 
-def play(tmp_path, cache, collections=ROOT / ".collections"):
+def play(tmp_path, cache, collections=None):
     return ansible_play.run(tmp_path, PLAY, ["payload_cache"], cache, collections, ANSIBLE_DEBUG="1")
 
 
