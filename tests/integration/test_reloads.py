@@ -160,13 +160,21 @@ def report(label, counts):
     print(f"{label}: {counts['non_2xx']} non-2xx and {counts['socket_errors']} socket errors of {counts['requests']} requests")
 
 
-def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, deployed):
+@pytest.fixture(scope="module")
+def event_reloads(host, deployed):
+    """wrk's counts over RELOADS reloads of the site app's Apache (the event MPM, the role's default) under
+    kept-alive load: the first test's, and what the worker MPM's test compares its own with."""
+    kept = under_load(host, reload(host))
+    report(f"{RELOADS} reloads, connections kept alive", kept)
+    return kept
+
+
+def test_apache_reloads_fail_no_request_with_the_patch_set(host, inventory, event_reloads):
     assert fingerprint_patches(host) == PATCHES
     assert "WSGISocketRotation Off" in host.ssh(f"cat {LOAD_FILE}").stdout
     assert host.ssh(f"grep -ac 'sending the request again' {LIVE}").stdout.strip() == "1"  # patch 0003's log line
 
-    kept = under_load(host, reload(host))
-    report(f"{RELOADS} reloads, connections kept alive", kept)
+    kept = event_reloads
     assert kept["non_2xx"] == 0, kept["output"]
     assert kept["requests"] > 1000, kept["output"]
 
@@ -202,15 +210,20 @@ def test_with_the_patch_set_a_daemon_request_reads_no_interface_address(host, de
     assert netlink == 0, netlink
 
 
-def test_with_the_worker_mpm_reloads_reset_no_kept_alive_connection(host, inventory, deployed):
-    """The socket errors above are the event MPM's: at a graceful restart its old children reset their kept-alive
-    connections. The worker MPM answers the next request on each, then closes it: nothing fails at all."""
+def test_with_the_worker_mpm_reloads_reset_next_to_no_kept_alive_connection(host, inventory, event_reloads):
+    """The socket errors above are the event MPM's: at a graceful restart its old children close their idle
+    kept-alive connections at once. The worker MPM's answer the next request on each with "Connection: close".
+    What can remain is a connection whose answer was being written at the reload: that answer already said the
+    connection stays open, and the old child closes it after (httpd's ap_process_http_sync_connection leaves
+    its loop once the MPM is stopping), so wrk's next request on it meets the close. That window is the end of
+    one answer: at most one such connection a reload, against about every connection under the event MPM."""
     worker = run_play(PLAYBOOK, inventory, variables(mpm="worker"))
     assert worker.rc == 0, worker
     assert re.search(r"Server MPM:\s+worker", host.ssh("apache2ctl -V").stdout)
     kept = under_load(host, reload(host))
     report(f"worker MPM: {RELOADS} reloads, connections kept alive", kept)
-    assert kept["failed"] == 0 and kept["requests"] > 1000, kept["output"]
+    assert kept["non_2xx"] == 0 and kept["requests"] > 1000, kept["output"]
+    assert kept["socket_errors"] <= RELOADS < event_reloads["socket_errors"], (kept["output"], event_reloads["output"])
     event = run_play(PLAYBOOK, inventory, variables())
     assert event.rc == 0, event
     assert re.search(r"Server MPM:\s+event", host.ssh("apache2ctl -V").stdout)
