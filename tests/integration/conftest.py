@@ -7,6 +7,7 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import resource
@@ -60,8 +61,17 @@ class ThisMachine:
     address = "127.0.0.1"
 
     def ssh(self, command, check=True, timeout=300):
-        res = subprocess.run(["bash", "-c", command], text=True, capture_output=True, timeout=timeout, check=False,
-                             stdin=subprocess.DEVNULL)
+        """At the timeout every process the command started is killed too (its own session), so that a server
+        that should have refused to start and did not is not left running here."""
+        with subprocess.Popen(["bash", "-c", command], text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, start_new_session=True) as process:
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.communicate()
+                raise
+        res = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
         if check and res.returncode != 0:
             raise AssertionError(f"{command!r} failed here ({res.returncode}): {res.stderr}{res.stdout}")
         return res

@@ -12,6 +12,7 @@ import gzip
 import json
 import re
 import shlex
+import socket
 import subprocess
 import time
 
@@ -216,7 +217,9 @@ def this_machine_venv(tmp_path_factory):
     venv, package = "/tmp/wsgi-express-test-venv", tmp_path_factory.mktemp("package") / "server_pkg"
     here.ssh(f"cp -rL {ROOT}/server_pkg {package} && rm -rf {venv} && /usr/bin/python3 -m venv {venv}"
              f" && {venv}/bin/pip install -q {package}", timeout=600)
-    return Machine(here, venv, busy_port=80)  # the system's Apache, which the mod_wsgi role started
+    # The busy port: this test's own listening socket (the system's Apache need not be running here).
+    with socket.create_server(("", 0)) as busy:
+        yield Machine(here, venv, busy_port=busy.getsockname()[1])
 
 
 @pytest.fixture(scope="module", params=["testhost", "this-machine"])
