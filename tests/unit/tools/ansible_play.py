@@ -8,7 +8,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
 def run(tmp_path, play, callbacks, cache=None, collections=None, **env):
-    """ansible-playbook of PLAY (text) in tmp_path with the named callbacks enabled, WSGIAH_PAYLOAD_CACHE=cache
+    """ansible-playbook of PLAY (text) in tmp_path with the named callbacks enabled (none: callbacks empty), WSGIAH_PAYLOAD_CACHE=cache
     when given, the collections of the checkout's .collections unless given, and env's other variables; its output
     (stdout, then stderr). A failed play fails the test."""
     collections = collections or ROOT / ".collections"
@@ -19,6 +19,8 @@ def run(tmp_path, play, callbacks, cache=None, collections=None, **env):
                ANSIBLE_CALLBACK_PLUGINS=str(ROOT / "tools" / "ansible_callbacks"),
                ANSIBLE_CALLBACKS_ENABLED=",".join(callbacks), **env)
     env.pop("WSGIAH_PAYLOAD_CACHE", None)
+    if not callbacks:
+        env.pop("ANSIBLE_CALLBACKS_ENABLED")
     if cache:
         env.update(WSGIAH_PAYLOAD_CACHE=str(cache))
     proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(book)],
