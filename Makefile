@@ -140,11 +140,14 @@ integration: setup
 # What needs test hosts, at once in three groups of about the same length (each module's cost is printed at
 # the end of its group; docs/testing.md keeps the table), so that the 2 cores stay busy to the end: Molecule
 # then test_site_role, test_acme and test_reloads, and the integration tests in two groups, each its longest
-# module first. Four groups took longer: the tests' paced load runs as long as a play does, so its CPU grows
-# with the wait for a core. Their hosts have names of their own; each group's output is shown whole when it
-# ends. The test-host tool's own tests run last, alone: they check that nothing of ours is left.
+# module first, but for test_build_cache, first in group a: it compiles into build caches of its own, and the
+# Galaxy test's first converge, next, then finds the common build that test_releases' first play compiled in
+# the run's cache (first in group a, it compiled the same build at the same time). Four groups took longer:
+# the tests' paced load runs as long as a play does, so its CPU grows with the wait for a core. Their hosts
+# have names of their own; each group's output is shown whole when it ends. The test-host tool's own tests run
+# last, alone: they check that nothing of ours is left.
 INTEGRATION_M := $(addprefix tests/integration/,test_site_role.py test_acme.py test_reloads.py)
-INTEGRATION_A := $(addprefix tests/integration/,test_galaxy.py test_fleet.py test_python_role.py test_build_cache.py)
+INTEGRATION_A := $(addprefix tests/integration/,test_build_cache.py test_galaxy.py test_fleet.py test_python_role.py)
 INTEGRATION_B := $(addprefix tests/integration/,test_releases.py test_express.py test_django.py test_mod_wsgi_role.py)
 INTEGRATION_LAST := tests/integration/test_testhosts.py
 # and every other module, last in the third group
