@@ -37,7 +37,14 @@ class CallbackModule(CallbackBase):
     CALLBACK_NAME = "plugin_preload"
     CALLBACK_NEEDS_ENABLED = True
 
+    def __init__(self):
+        super().__init__()
+        self.loaded = False
+
     def v2_playbook_on_play_start(self, play):
+        if self.loaded:  # a playbook's later plays: loaded already
+            return
+        self.loaded = True
         for kind, loader in LOADERS.items():
             try:
                 for dummy in loader.all():

@@ -8,9 +8,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
 def run(tmp_path, play, callbacks, cache=None, collections=None, **env):
-    """ansible-playbook of PLAY (text) in tmp_path with the named callbacks enabled (none: callbacks empty), WSGIAH_PAYLOAD_CACHE=cache
-    when given, the collections of the checkout's .collections unless given, and env's other variables; its output
-    (stdout, then stderr). A failed play fails the test."""
+    """ansible-playbook of PLAY (text) in tmp_path with the named callbacks enabled (none when empty),
+    WSGIAH_PAYLOAD_CACHE=cache when given, the collections of the checkout's .collections unless given, and env's
+    other variables; its output (stdout, then stderr). A failed play fails the test."""
     collections = collections or ROOT / ".collections"
     book = tmp_path / "play.yml"
     book.write_text(play)
