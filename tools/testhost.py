@@ -70,7 +70,15 @@ BRIDGE = f"{PREFIX}br0"
 NFT_TABLE = f"{PREFIX}_nat"
 CACHE = pathlib.Path(os.environ.get("WSGIAH_CACHE", pathlib.Path.home() / ".cache" / "wsgi-apache"))
 STATE = pathlib.Path(os.environ.get("WSGIAH_STATE", "/run/wsgi-apache-testhosts"))
-HOSTS = pathlib.Path(os.environ.get("WSGIAH_HOSTS", "/var/tmp/wsgi-apache-hosts"))
+# Each host's directory (its overlay's upper layer: all it writes) is in memory, in /dev/shm, when that tmpfs and
+# the machine's available memory have room when the host starts: the kernel CPU of a host's writes (package
+# unpacks, virtualenvs, compiles) is a third of that on the disk's ext4, where a test run's churn makes each new
+# file dear (docs/testing.md). Else on the disk; WSGIAH_HOSTS names the one place of every host.
+HOSTS_IN_MEMORY = pathlib.Path("/dev/shm/wsgi-apache-hosts")
+HOSTS_ON_DISK = pathlib.Path("/var/tmp/wsgi-apache-hosts")
+HOSTS_PLACES = [pathlib.Path(os.environ["WSGIAH_HOSTS"])] if os.environ.get("WSGIAH_HOSTS") else \
+    [HOSTS_IN_MEMORY, HOSTS_ON_DISK]
+ROOM_IN_MEMORY = 6 * 2 ** 30  # free in /dev/shm and available memory, when a host starts (one grows to 1 GiB)
 CGROUP_ROOT = pathlib.Path("/sys/fs/cgroup/unified")
 CA_BUNDLE = pathlib.Path("/etc/ssl/certs/ca-certificates.crt")  # this machine's and, inside, an image's
 BOOT_TIMEOUT = 90
@@ -294,6 +302,29 @@ def ssh_key():
     return key
 
 
+def hosts_place():
+    """The directory a starting host's directory goes in (HOSTS_PLACES)."""
+    if len(HOSTS_PLACES) == 1:
+        return HOSTS_PLACES[0]
+    return HOSTS_IN_MEMORY if room_in_memory() else HOSTS_ON_DISK
+
+
+def room_in_memory():
+    """Whether /dev/shm is a tmpfs with ROOM_IN_MEMORY free, and the machine that much memory available."""
+    mounts = pathlib.Path("/proc/self/mounts").read_text().splitlines()
+    if not any(line.split()[1:3] == ["/dev/shm", "tmpfs"] for line in mounts):
+        return False
+    shm = os.statvfs("/dev/shm")
+    available = re.search(r"^MemAvailable:\s+(\d+) kB", pathlib.Path("/proc/meminfo").read_text(), re.M)
+    return shm.f_bavail * shm.f_frsize >= ROOM_IN_MEMORY and bool(available) and \
+        int(available.group(1)) * 1024 >= ROOM_IN_MEMORY
+
+
+def host_dirs():
+    """The host directories there are, in every place."""
+    return [d for place in HOSTS_PLACES if place.exists() for d in place.iterdir()]
+
+
 def state_of(name):
     path = STATE / name / "state.json"
     return json.loads(path.read_text()) if path.exists() else None
@@ -464,8 +495,9 @@ def start(name, release=DEFAULT_RELEASE):
     gateway = ensure_network()
     with locked("alloc"):
         address = allocate_address(name)
-        hostdir = HOSTS / name
-        shutil.rmtree(hostdir, ignore_errors=True)
+        for place in HOSTS_PLACES:
+            shutil.rmtree(place / name, ignore_errors=True)
+        hostdir = hosts_place() / name
         for sub in ("upper", "work", "root"):
             (hostdir / sub).mkdir(parents=True)
         if os.environ.get("WSGIAH_MODULE_BYTECODE") == "1":
@@ -615,7 +647,8 @@ def stop(name):
     if st.get("address"):
         run(["ip", "link", "del", f"{PREFIX}{st['address'].rsplit('.', 1)[1]}"], check=False, quiet=True)
     run(["ip", "netns", "del", ns], check=False, quiet=True)
-    shutil.rmtree(HOSTS / name, ignore_errors=True)
+    for place in HOSTS_PLACES:
+        shutil.rmtree(place / name, ignore_errors=True)
     shutil.rmtree(STATE / name, ignore_errors=True)
 
 
@@ -661,8 +694,7 @@ def stop_all():
     names = set(running_names()) | set(our_netns())
     if CGROUP_ROOT.exists():
         names |= {p.name[len(PREFIX) + 1:] for p in CGROUP_ROOT.glob(f"{PREFIX}-*")}
-    if HOSTS.exists():
-        names |= {p.name for p in HOSTS.iterdir()}
+    names |= {d.name for d in host_dirs()}
     for name in sorted(names):
         stop(name)
     remove_network()
@@ -679,14 +711,14 @@ def leftovers():
             if "_supervise" in cmd and "testhost" in cmd:
                 procs.append(f"{proc.name}: {cmd.strip()}")
     mounts = [line for line in pathlib.Path("/proc/self/mounts").read_text().splitlines()
-              if str(HOSTS) in line or str(CACHE) in line]
+              if any(str(place) in line for place in [*HOSTS_PLACES, CACHE])]
     return {
         "netns": our_netns(),
         "links": sorted(link["ifname"] for link in links if link["ifname"].startswith(PREFIX) and link["ifname"] != BRIDGE),
         "cgroups": sorted(p.name for p in CGROUP_ROOT.glob(f"{PREFIX}-*")) if CGROUP_ROOT.exists() else [],
         "processes": procs,
         "mounts": mounts,
-        "hostdirs": sorted(p.name for p in HOSTS.iterdir()) if HOSTS.exists() else [],
+        "hostdirs": sorted(d.name for d in host_dirs()),
         "state": running_names(),
     }
 

@@ -3,6 +3,7 @@ import base64
 import io
 import json
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -57,6 +58,10 @@ def test_hosts_are_isolated_systemd_machines(start_host):
     # apt knows the mirror's packages as on an installed server: a package installs without apt-get update
     simulated = host.ssh("apt-get install -s -q apache2", check=False)
     assert simulated.returncode == 0 and "Inst apache2 " in simulated.stdout, simulated.stdout + simulated.stderr
+    # what it writes is in memory where the machine has room (a tmpfs upper layer), else on the disk
+    place = pathlib.Path(testhost.state_of("th-one")["hostdir"]).parent
+    kind = subprocess.run(["stat", "-f", "-c", "%T", str(place)], capture_output=True, text=True, check=True).stdout
+    assert (kind.strip() == "tmpfs") == testhost.room_in_memory(), (place, kind)
 
 
 def test_stop_removes_everything():
