@@ -1,11 +1,16 @@
 """Stand-in for the get-pip.py that ansible-test downloads to bootstrap pip in its venvs.
 
 ansible-test fetches get-pip.py from a host outside the package registries, which this
-project's machines cannot reach. This script does the same job from what is here: pip run from
-its wheel (as get-pip.py runs it), which tools/sanity.py downloads from the configured package
-index beside this script, installs the requested packages (pip==X.Y, setuptools, wheel); without
-a wheel, pip from Python's own ensurepip does (twice the time: it installs a pip first). `make
-sanity` puts it where ansible-test looks for its cached copy.
+project's machines cannot reach. This script does the same job from what is here: the pip of the
+Python that runs ansible-test (its path in the file pip-python beside this script) installs the
+requested packages (pip==X.Y, setuptools, wheel) into the Python that runs this script (pip's
+--python), from the wheels tools/sanity.py downloads from the configured package index beside
+this script; without that file, pip run from its wheel (as get-pip.py runs it) does, and without
+a wheel, pip from Python's own ensurepip (twice the time: it installs a pip first). The pip it
+installs is not compiled ahead (--no-compile): its modules are compiled as they are first imported,
+the few that installing the sanity test's requirements imports (about half the CPU a virtualenv,
+and ansible-test makes nine a release). `make sanity` puts it where ansible-test looks for its
+cached copy.
 """
 import glob
 import os
@@ -17,8 +22,13 @@ GET_PIP_ONLY = {"--no-setuptools", "--no-wheel"}
 args = [a for a in sys.argv[1:] if a not in GET_PIP_ONLY]
 here = os.path.dirname(os.path.abspath(__file__))
 wheels = sorted(glob.glob(os.path.join(here, "pip-*.whl")))
-if wheels:
-    subprocess.check_call([sys.executable, os.path.join(wheels[-1], "pip"), "install", "--quiet",
+pip_python = os.path.join(here, "pip-python")
+if os.path.exists(pip_python):
+    with open(pip_python, encoding="utf-8") as fh:
+        subprocess.check_call([fh.read().strip(), "-m", "pip", "--python", sys.executable, "install", "--quiet",
+                               "--no-compile", "--find-links", here, *args])
+elif wheels:
+    subprocess.check_call([sys.executable, os.path.join(wheels[-1], "pip"), "install", "--quiet", "--no-compile",
                            "--find-links", here, *args])
 else:
     subprocess.check_call([sys.executable, "-m", "ensurepip", "--default-pip"], stdout=subprocess.DEVNULL)

@@ -91,8 +91,10 @@ def sanity(entry, trixie_host, where="auto"):
         pips = controller.run("python", "-c", PIP_VERSIONS).stdout.split()
         copy = "; ".join(f"shutil.copy({stub!r}, {home!r} + '/.ansible/test/cache/get_pip_{v.replace('.', '_')}.py')"
                          for v in pips)
-        controller.run("python", "-c", f"import os, shutil; os.makedirs({home!r} + '/.ansible/test/cache', "
-                       f"exist_ok=True); {copy}")
+        # beside the stub: the controller's Python, whose pip (compiled) the stub runs
+        controller.run("python", "-c", f"import os, shutil, sys; os.makedirs({home!r} + '/.ansible/test/cache', "
+                       f"exist_ok=True); {copy}; open({home!r} + '/.ansible/test/cache/pip-python', 'w')"
+                       ".write(sys.executable)")
         controller.run("pip", "download", "--quiet", "--no-deps", "--dest", f"{home}/.ansible/test/cache",
                        *(f"pip=={v}" for v in pips))
         scope = [] if entry["core"] == importlib.metadata.version("ansible-core") else repository_only(tree)
