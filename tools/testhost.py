@@ -78,7 +78,7 @@ HOSTS_IN_MEMORY = pathlib.Path("/dev/shm/wsgi-apache-hosts")
 HOSTS_ON_DISK = pathlib.Path("/var/tmp/wsgi-apache-hosts")
 HOSTS_PLACES = [pathlib.Path(os.environ["WSGIAH_HOSTS"])] if os.environ.get("WSGIAH_HOSTS") else \
     [HOSTS_IN_MEMORY, HOSTS_ON_DISK]
-ROOM_IN_MEMORY = 6 * 2 ** 30  # free in /dev/shm and available memory, when a host starts (one grows to 1 GiB)
+ROOM_IN_MEMORY = 6 * 2 ** 30  # free in /dev/shm and available memory when a host starts (a CI run's held 3.4 GiB)
 CGROUP_ROOT = pathlib.Path("/sys/fs/cgroup/unified")
 CA_BUNDLE = pathlib.Path("/etc/ssl/certs/ca-certificates.crt")  # this machine's and, inside, an image's
 BOOT_TIMEOUT = 90
