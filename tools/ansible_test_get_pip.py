@@ -5,14 +5,11 @@ project's machines cannot reach. This script does the same job from what is here
 Python that runs ansible-test (its path in the file pip-python beside this script) installs the
 requested packages (pip==X.Y, setuptools, wheel) into the Python that runs this script (pip's
 --python), from the wheels tools/sanity.py downloads from the configured package index beside
-this script; without that file, pip run from its wheel (as get-pip.py runs it) does, and without
-a wheel, pip from Python's own ensurepip (twice the time: it installs a pip first). The pip it
-installs is not compiled ahead (--no-compile): its modules are compiled as they are first imported,
-the few that installing the sanity test's requirements imports (about half the CPU a virtualenv,
-and ansible-test makes nine a release). `make sanity` puts it where ansible-test looks for its
-cached copy.
+this script. The pip it installs is not compiled ahead (--no-compile): its modules are compiled as
+they are first imported, the few that installing the sanity test's requirements imports (about half
+the CPU a virtualenv, and ansible-test makes nine a release). `make sanity` puts it, the file and
+the wheels where ansible-test looks for its cached copy.
 """
-import glob
 import os
 import subprocess
 import sys
@@ -21,15 +18,7 @@ GET_PIP_ONLY = {"--no-setuptools", "--no-wheel"}
 
 args = [a for a in sys.argv[1:] if a not in GET_PIP_ONLY]
 here = os.path.dirname(os.path.abspath(__file__))
-wheels = sorted(glob.glob(os.path.join(here, "pip-*.whl")))
-pip_python = os.path.join(here, "pip-python")
-if os.path.exists(pip_python):
-    with open(pip_python, encoding="utf-8") as fh:
-        subprocess.check_call([fh.read().strip(), "-m", "pip", "--python", sys.executable, "install", "--quiet",
-                               "--no-compile", "--find-links", here, *args])
-elif wheels:
-    subprocess.check_call([sys.executable, os.path.join(wheels[-1], "pip"), "install", "--quiet", "--no-compile",
-                           "--find-links", here, *args])
-else:
-    subprocess.check_call([sys.executable, "-m", "ensurepip", "--default-pip"], stdout=subprocess.DEVNULL)
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", *args])
+with open(os.path.join(here, "pip-python"), encoding="utf-8") as fh:
+    pip_python = fh.read().strip()
+subprocess.check_call([pip_python, "-m", "pip", "--python", sys.executable, "install", "--quiet", "--no-compile",
+                       "--find-links", here, *args])
