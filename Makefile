@@ -13,9 +13,13 @@ export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 # Ansible's own files (local tmp, ssh control sockets, Molecule's scenario directories, what ansible-lint
 # installs) go into the checkout, not ~/.ansible; a socket's path must stay under the 108 bytes of a unix
-# socket, else they go to /run.
+# socket, else they go to /run. The tasks that run on this machine make their temporary files there too
+# (tools/ansible_vars/controller_tmp.py), and the tools' caches (pip's, ansible-lint's) are build/cache.
 export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
 export ANSIBLE_SSH_CONTROL_PATH_DIR := $(shell d='$(ANSIBLE_HOME)/cp'; [ $${#d} -le 72 ] && echo "$$d" || echo /run/wsgi-apache-cp)
+export ANSIBLE_VARS_PLUGINS := $(CURDIR)/tools/ansible_vars
+export ANSIBLE_VARS_ENABLED := host_group_vars,controller_tmp
+export XDG_CACHE_HOME := $(CURDIR)/build/cache
 # One build cache of mod_wsgi for what needs test hosts (Molecule and every integration group), emptied
 # when such a run starts: what one group compiles, the others copy.
 TEST_BUILD_CACHE := $(CURDIR)/build/test-cache/mod_wsgi
@@ -96,7 +100,7 @@ generate: setup
 # The docs site (build/docs/build/html) from the modules', filters' and roles' own documentation;
 # antsibull-docs lints them first, and Sphinx treats a warning as an error.
 docs: setup
-	cd $(COLLECTION) && antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all .
+	cd $(COLLECTION) && antsibull-docs --config-file $(CURDIR)/docs/site/antsibull-docs.cfg lint-collection-docs --plugin-docs --validate-collection-refs all .
 	rm -rf $(DOCS) && mkdir -p $(DOCS)/rst && cp docs/site/index.rst $(DOCS)/rst/
 	antsibull-docs --config-file docs/site/antsibull-docs.cfg collection --use-current --dest-dir $(DOCS)/rst wsgi.apache
 	sphinx-build -M html $(DOCS)/rst $(DOCS)/build -c docs/site -q -W --keep-going
