@@ -268,13 +268,24 @@ if [ -n "$PIP_INDEX" ]; then printf 'index-url = %s\n' "$PIP_INDEX" >> $R/etc/pi
 
 # --------------------------------------------------------------------------- network
 
+def bridge_address(gateway):
+    """The bridge's hardware address, which every host's ARP cache holds for the gateway: given when the bridge is
+    made (locally administered, from the gateway's IPv4 address). A bridge given none takes the lowest of its ports'
+    addresses, so it changed whenever a host with the lowest started or stopped, and the other hosts sent to an
+    address nobody had until their ARP entries were refreshed: their ssh sessions' replies were lost, and TCP's
+    backed-off retransmissions held the plays waiting on them for one to two minutes, the machine idle."""
+    return "02:00:" + ":".join(f"{byte:02x}" for byte in gateway.packed)
+
+
 def ensure_network():
     gateway = next(SUBNET.hosts())
     with locked("net"):
         if run(["ip", "link", "show", BRIDGE], check=False, quiet=True).returncode != 0:
-            run(["ip", "link", "add", BRIDGE, "type", "bridge"])
+            run(["ip", "link", "add", BRIDGE, "address", bridge_address(gateway), "type", "bridge"])
             run(["ip", "addr", "add", f"{gateway}/{SUBNET.prefixlen}", "dev", BRIDGE])
             run(["ip", "link", "set", BRIDGE, "up"])
+        elif pathlib.Path(f"/sys/class/net/{BRIDGE}/address").read_text().strip() != bridge_address(gateway):
+            run(["ip", "link", "set", BRIDGE, "address", bridge_address(gateway)])  # made by an older release of this tool
         pathlib.Path("/proc/sys/net/ipv4/ip_forward").write_text("1\n")
         if run(["nft", "list", "table", "ip", NFT_TABLE], check=False, quiet=True).returncode != 0:
             rules = (
