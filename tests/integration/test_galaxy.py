@@ -154,7 +154,9 @@ def target(controller, start_host, tmp_path_factory):
 
 
 def play(controller, target, playbook):
-    env = {"ANSIBLE_COLLECTIONS_PATH": controller.collections, "ANSIBLE_HOST_KEY_CHECKING": "False"}
+    # host keys are not recorded: a controller on this machine would write them into root's ~/.ssh/known_hosts
+    env = {"ANSIBLE_COLLECTIONS_PATH": controller.collections, "ANSIBLE_HOST_KEY_CHECKING": "False",
+           "ANSIBLE_SSH_COMMON_ARGS": "-o UserKnownHostsFile=/dev/null"}
     done = controller.run("ansible-playbook", "-i", target.inventory_on_controller, playbook,
                           "-e", f"mod_wsgi_build_cache_dir={controller.build_cache}",
                           env=env, cwd=controller.user_dir)
