@@ -203,6 +203,13 @@ class Machine:
         return self.ssh(" ".join(shlex.quote(a) for a in [self.express, *args]), check=False, timeout=120)
 
 
+# What the start-server tests write in /tmp besides the virtualenv (a server's default root is /tmp/wsgi-express-PORT,
+# as upstream's): a test host's goes with the host, this machine's is removed when the module ends.
+THIS_MACHINE_TMP = (f"{HELLO_DIR} /tmp/wsgi-express-81?? /tmp/start-server-81??.log /tmp/x.key /tmp/x.crt "
+                    "/tmp/wsgi-express-site.key /tmp/wsgi-express-site.crt /tmp/wsgi-express-everything "
+                    "/tmp/wsgi-express-everything-files /tmp/setup-8107 /tmp/setup-only-8109 /tmp/wsgi-express-logs-8110")
+
+
 @pytest.fixture(scope="module")
 def this_machine_venv(tmp_path_factory):
     """mod_wsgi built here by the mod_wsgi role over a local connection; the package in a venv of Debian's python3.
@@ -220,6 +227,7 @@ def this_machine_venv(tmp_path_factory):
     # The busy port: this test's own listening socket (the system's Apache need not be running here).
     with socket.create_server(("", 0)) as busy:
         yield Machine(here, venv, busy_port=busy.getsockname()[1])
+    here.ssh(f"rm -rf {venv} {THIS_MACHINE_TMP}")
 
 
 @pytest.fixture(scope="module", params=["testhost", "this-machine"])
