@@ -42,6 +42,7 @@ SCENARIOS := mod_wsgi mod_wsgi_releases site express
 # Files made from another source (make generate writes them; make lint fails when one differs).
 GENERATORS := tools/argspecs.py tools/app_keys.py tools/role_readmes.py tools/platforms.py tools/release_notes.py tools/express_upstream.py
 DOCS := $(CURDIR)/build/docs
+ANTSIBULL_DOCS_CFG := $(CURDIR)/docs/site/antsibull-docs.cfg
 COLLECTION := $(CURDIR)/.collections/ansible_collections/wsgi/apache
 
 .PHONY: test checks-then-hosts setup deploy lint generate docs release-notes release quick unit upstream sanity package hosts molecule integration bench-serving bench-express bench-converge bench-tune bench-deploy bench-libpython stop-hosts clean
@@ -100,9 +101,9 @@ generate: setup
 # The docs site (build/docs/build/html) from the modules', filters' and roles' own documentation;
 # antsibull-docs lints them first, and Sphinx treats a warning as an error.
 docs: setup
-	cd $(COLLECTION) && antsibull-docs --config-file $(CURDIR)/docs/site/antsibull-docs.cfg lint-collection-docs --plugin-docs --validate-collection-refs all .
+	cd $(COLLECTION) && antsibull-docs --config-file $(ANTSIBULL_DOCS_CFG) lint-collection-docs --plugin-docs --validate-collection-refs all .
 	rm -rf $(DOCS) && mkdir -p $(DOCS)/rst && cp docs/site/index.rst $(DOCS)/rst/
-	antsibull-docs --config-file docs/site/antsibull-docs.cfg collection --use-current --dest-dir $(DOCS)/rst wsgi.apache
+	antsibull-docs --config-file $(ANTSIBULL_DOCS_CFG) collection --use-current --dest-dir $(DOCS)/rst wsgi.apache
 	sphinx-build -M html $(DOCS)/rst $(DOCS)/build -c docs/site -q -W --keep-going
 	@echo "make docs: $(DOCS)/build/html/index.html"
 

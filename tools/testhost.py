@@ -277,6 +277,11 @@ def bridge_address(gateway):
     return "02:00:" + ":".join(f"{byte:02x}" for byte in gateway.packed)
 
 
+def hardware_address(link):
+    """The hardware address of a network link of this machine."""
+    return pathlib.Path(f"/sys/class/net/{link}/address").read_text().strip()
+
+
 def ensure_network():
     gateway = next(SUBNET.hosts())
     with locked("net"):
@@ -284,7 +289,7 @@ def ensure_network():
             run(["ip", "link", "add", BRIDGE, "address", bridge_address(gateway), "type", "bridge"])
             run(["ip", "addr", "add", f"{gateway}/{SUBNET.prefixlen}", "dev", BRIDGE])
             run(["ip", "link", "set", BRIDGE, "up"])
-        elif pathlib.Path(f"/sys/class/net/{BRIDGE}/address").read_text().strip() != bridge_address(gateway):
+        elif hardware_address(BRIDGE) != bridge_address(gateway):
             run(["ip", "link", "set", BRIDGE, "address", bridge_address(gateway)])  # made by an older release of this tool
         pathlib.Path("/proc/sys/net/ipv4/ip_forward").write_text("1\n")
         if run(["nft", "list", "table", "ip", NFT_TABLE], check=False, quiet=True).returncode != 0:
@@ -329,6 +334,12 @@ def room_in_memory():
     available = re.search(r"^MemAvailable:\s+(\d+) kB", pathlib.Path("/proc/meminfo").read_text(), re.M)
     return shm.f_bavail * shm.f_frsize >= ROOM_IN_MEMORY and bool(available) and \
         int(available.group(1)) * 1024 >= ROOM_IN_MEMORY
+
+
+def remove_host_dir(name):
+    """Remove a host's directory from whichever place holds it."""
+    for place in HOSTS_PLACES:
+        shutil.rmtree(place / name, ignore_errors=True)
 
 
 def host_dirs():
@@ -506,8 +517,7 @@ def start(name, release=DEFAULT_RELEASE):
     gateway = ensure_network()
     with locked("alloc"):
         address = allocate_address(name)
-        for place in HOSTS_PLACES:
-            shutil.rmtree(place / name, ignore_errors=True)
+        remove_host_dir(name)
         hostdir = hosts_place() / name
         for sub in ("upper", "work", "root"):
             (hostdir / sub).mkdir(parents=True)
@@ -658,8 +668,7 @@ def stop(name):
     if st.get("address"):
         run(["ip", "link", "del", f"{PREFIX}{st['address'].rsplit('.', 1)[1]}"], check=False, quiet=True)
     run(["ip", "netns", "del", ns], check=False, quiet=True)
-    for place in HOSTS_PLACES:
-        shutil.rmtree(place / name, ignore_errors=True)
+    remove_host_dir(name)
     shutil.rmtree(STATE / name, ignore_errors=True)
 
 

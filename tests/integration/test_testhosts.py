@@ -72,23 +72,19 @@ def test_stop_removes_everything():
     assert no_leftovers("th-two", "th-three")
 
 
-def hardware_address(link):
-    return pathlib.Path(f"/sys/class/net/{link}/address").read_text().strip()
-
-
 def test_the_gateway_keeps_its_hardware_address_while_hosts_come_and_go(start_host):
     """The hosts' ARP caches hold the bridge's hardware address for the gateway: it must not follow its ports' (a
     bridge given no address takes the lowest of theirs), else a host that stops or starts leaves the others sending
     to an address nobody has, and their ssh sessions stall until TCP's backed-off retransmissions find the new one."""
     four = start_host("th-four")
     start_host("th-five")
-    gateway = hardware_address(testhost.BRIDGE)
+    gateway = testhost.hardware_address(testhost.BRIDGE)
     ports = [link.name for link in pathlib.Path(f"/sys/class/net/{testhost.BRIDGE}/brif").iterdir()]
-    assert len(ports) >= 2 and gateway not in {hardware_address(port) for port in ports}, (gateway, ports)
+    assert len(ports) >= 2 and gateway not in {testhost.hardware_address(port) for port in ports}, (gateway, ports)
     # the host answers its ssh session through the gateway, so it holds the gateway's address
     assert f"lladdr {gateway} " in four.ssh(f"ip neigh show {next(testhost.SUBNET.hosts())}").stdout
     subprocess.run([*TESTHOST, "stop", "th-five"], check=True, capture_output=True)
-    assert hardware_address(testhost.BRIDGE) == gateway
+    assert testhost.hardware_address(testhost.BRIDGE) == gateway
 
 
 def test_interrupted_test_cleans_up():
